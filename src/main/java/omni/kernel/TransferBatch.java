@@ -1,0 +1,84 @@
+package omni.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Up to {@link #ITEM_COUNT_MAX} transfers of one request as a structure of arrays: no object per transfer.
+ * Item {@code i}'s parents are {@code parentCount[i]} ids of {@link #ID_SIZE} bytes at
+ * {@code parents[parentOffset[i] ..]}; its memo is {@code memoSize[i]} bytes at {@code memos[memoOffset[i] ..]}.
+ * Ingest fills the fields; validation writes {@code result} and {@code position}. A batch is reused:
+ * {@link #clear()} makes it empty without freeing its arrays.
+ */
+public final class TransferBatch {
+    /** SPEC section 5: at most 10,000 items a request. */
+    public static final int ITEM_COUNT_MAX = 10_000;
+    public static final int ID_SIZE = 32;
+    /** SPEC section 3: a transfer has 1 to 8 parents; more are kept only to compute the id and reject. */
+    public static final int PARENT_COUNT_MAX = 8;
+    /** The canonical encoding writes the parent count as u8; beyond it an item cannot have an id: malformed. */
+    public static final int PARENT_COUNT_ENCODABLE_MAX = 255;
+    public static final int MEMO_SIZE_MAX = 128;
+    /** The canonical encoding writes the memo length as u16; beyond it an item is malformed. */
+    public static final int MEMO_SIZE_ENCODABLE_MAX = 65_535;
+
+    public int count;
+    public final long[] sender = new long[ITEM_COUNT_MAX];
+    public final long[] receiver = new long[ITEM_COUNT_MAX];
+    public final long[] amount = new long[ITEM_COUNT_MAX];
+    public final long[] seq = new long[ITEM_COUNT_MAX];
+    public final long[] timestamp = new long[ITEM_COUNT_MAX];
+    public final int[] parentCount = new int[ITEM_COUNT_MAX];
+    public final int[] parentOffset = new int[ITEM_COUNT_MAX];
+    /** Grows as needed; sized for two parents an item, the common case. */
+    public byte[] parents = new byte[ITEM_COUNT_MAX * 2 * ID_SIZE];
+    public int parentsSize;
+    public final int[] memoSize = new int[ITEM_COUNT_MAX];
+    public final int[] memoOffset = new int[ITEM_COUNT_MAX];
+    public byte[] memos = new byte[ITEM_COUNT_MAX * 16];
+    public int memosSize;
+    /** The id sent by the client, if {@code idGiven[i]}. */
+    public final boolean[] idGiven = new boolean[ITEM_COUNT_MAX];
+    public final byte[] givenId = new byte[ITEM_COUNT_MAX * ID_SIZE];
+    /** The id computed from the fields (SPEC section 3), set by validation. */
+    public final byte[] id = new byte[ITEM_COUNT_MAX * ID_SIZE];
+    /** {@link Result#code()} per item; ingest sets MALFORMED for items it could not read, ACCEPTED otherwise. */
+    public final byte[] result = new byte[ITEM_COUNT_MAX];
+    /** Ledger position of an accepted item, or of the committed transfer an EXISTS item repeats; else -1. */
+    public final long[] position = new long[ITEM_COUNT_MAX];
+
+    public void clear() {
+        count = 0;
+        parentsSize = 0;
+        memosSize = 0;
+    }
+
+    public boolean isFull() {
+        return count == ITEM_COUNT_MAX;
+    }
+
+    /** Reserves room for {@code parentCount} more parent ids and returns the offset to write them at. */
+    public int reserveParents(int parentCount) {
+        int offset = parentsSize;
+        int needed = offset + parentCount * ID_SIZE;
+        if (needed > parents.length) {
+            parents = Arrays.copyOf(parents, Math.max(needed, parents.length * 2));
+        }
+        parentsSize = needed;
+        return offset;
+    }
+
+    /** Reserves room for a memo of {@code size} bytes and returns the offset to write it at. */
+    public int reserveMemo(int size) {
+        int offset = memosSize;
+        int needed = offset + size;
+        if (needed > memos.length) {
+            memos = Arrays.copyOf(memos, Math.max(needed, memos.length * 2));
+        }
+        memosSize = needed;
+        return offset;
+    }
+
+    public Result result(int index) {
+        return Result.ofCode(result[index]);
+    }
+}
