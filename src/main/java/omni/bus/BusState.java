@@ -14,11 +14,11 @@ public record BusState(String kind, String target, boolean connected, long backl
     public static final String REDIS = "redis";
 
     public String toJson() {
-        return "{\"kind\":" + CommitJson.quote(kind)
-                + ",\"target\":" + (target == null ? "null" : CommitJson.quote(target))
+        return "{\"kind\":" + JsonText.quote(kind)
+                + ",\"target\":" + (target == null ? "null" : JsonText.quote(target))
                 + ",\"connected\":" + connected
                 + ",\"backlog\":" + backlog
-                + ",\"detail\":" + CommitJson.quote(detail) + "}";
+                + ",\"detail\":" + JsonText.quote(detail) + "}";
     }
 
     /** The start-up line's words about the bus. */

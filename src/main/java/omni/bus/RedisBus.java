@@ -1,15 +1,19 @@
 package omni.bus;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * The Redis bus (SPEC section 6). Every event reaches local subscribers at once (an {@link InProcessBus}) and, on
@@ -51,6 +55,8 @@ public final class RedisBus implements EventBus {
     static final String META_POSITION = "bus.redis.lastPosition";
     static final String META_CHECKPOINT_SEQ = "bus.redis.lastCheckpointSeq";
     static final byte[] FIELD = "event".getBytes(StandardCharsets.US_ASCII);
+    private static final Pattern LAST_POSITION_FIELD = Pattern.compile("\"lastPosition\":(\\d+)");
+    private static final Pattern SEQ_FIELD = Pattern.compile("\"seq\":(\\d+)");
 
     private static final Logger LOG = Logger.getLogger(RedisBus.class.getName());
 
@@ -59,6 +65,8 @@ public final class RedisBus implements EventBus {
     private final EventSource source;
     private final byte[] commitKey;
     private final byte[] checkpointKey;
+    private final String commitStream;
+    private final String checkpointStream;
     private final XAddParams xAddParams = XAddParams.xAddParams().maxLen(STREAM_ENTRIES_MAX).approximateTrimming();
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private final Thread thread;
@@ -86,8 +94,10 @@ public final class RedisBus implements EventBus {
     public RedisBus(String redisUrl, EventSource source, String keyPrefix) {
         this.target = RedisTarget.parse(redisUrl);
         this.source = source;
-        this.commitKey = (keyPrefix + BusEvent.COMMIT_TYPE).getBytes(StandardCharsets.UTF_8);
-        this.checkpointKey = (keyPrefix + BusEvent.CHECKPOINT_TYPE).getBytes(StandardCharsets.UTF_8);
+        this.commitStream = keyPrefix + BusEvent.COMMIT_TYPE;
+        this.checkpointStream = keyPrefix + BusEvent.CHECKPOINT_TYPE;
+        this.commitKey = commitStream.getBytes(StandardCharsets.UTF_8);
+        this.checkpointKey = checkpointStream.getBytes(StandardCharsets.UTF_8);
         this.thread = Thread.ofPlatform().daemon().name("omni-bus-redis").unstarted(this::run);
     }
 
@@ -191,6 +201,7 @@ public final class RedisBus implements EventBus {
 
     /** Connected: publishes (replay first, then live) until Redis fails (exception) or the bus closes. */
     private void pump(Jedis jedis) throws InterruptedException {
+        adoptWhatRedisHas(jedis);
         try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
             becameConnected(events.replayBacklog());
             while (!closing) {
@@ -238,6 +249,33 @@ public final class RedisBus implements EventBus {
         if (lastSeq >= 0) {
             publishedSeq = lastSeq;
         }
+    }
+
+    /**
+     * A pipeline that failed half way leaves Redis holding more than the watermark says, and after a crash the
+     * durable watermark may trail the stream by up to WATERMARK_INTERVAL_MS. The newest stream entry is the
+     * truth: when it lies between the watermark and the ledger's end, publishing resumes after it, not before.
+     */
+    private void adoptWhatRedisHas(Jedis jedis) {
+        long inStream = newestInStream(jedis, commitStream, LAST_POSITION_FIELD);
+        if (inStream > publishedPosition && inStream <= source.lastPosition()) {
+            publishedPosition = inStream;
+        }
+        long seqInStream = newestInStream(jedis, checkpointStream, SEQ_FIELD);
+        if (seqInStream > publishedSeq && seqInStream <= source.latestCheckpointSeq()) {
+            publishedSeq = seqInStream;
+        }
+    }
+
+    /** The number after {@code field} in the newest entry's JSON, or -1 (empty stream, or not ours). */
+    private static long newestInStream(Jedis jedis, String stream, Pattern field) {
+        List<StreamEntry> newest = jedis.xrevrange(stream, "+", "-", 1);
+        if (newest.isEmpty()) {
+            return -1;
+        }
+        String json = newest.get(0).getFields().get(new String(FIELD, StandardCharsets.US_ASCII));
+        Matcher matcher = json == null ? null : field.matcher(json);
+        return matcher != null && matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
     private void becameConnected(long replayBacklog) {

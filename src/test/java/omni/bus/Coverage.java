@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * What a consumer received, checked against the ledger: commit events' position ranges must cover 1..last exactly
  * once, in order, with the ids the ledger holds; checkpoint seqs must be 1..latest in order.
  */
-final class Coverage {
+public final class Coverage {
     private static final Pattern COMMIT = Pattern.compile(
             "\\{\"firstPosition\":(\\d+),\"lastPosition\":(\\d+),\"count\":(\\d+),\"ids\":\\[(.*)]}");
     private static final Pattern SEQ = Pattern.compile("^\\{\"seq\":(\\d+),");
@@ -20,7 +20,7 @@ final class Coverage {
     private long commitEventCount;
 
     /** One {@code transaction.commit} JSON, in the order received. */
-    void commit(String json, MemoryEventSource source) {
+    public void commit(String json, MemoryEventSource source) {
         Matcher m = COMMIT.matcher(json);
         if (!m.matches()) {
             problem("not a commit event: " + json.substring(0, Math.min(200, json.length())));
@@ -45,7 +45,7 @@ final class Coverage {
     }
 
     /** One {@code checkpoint.created} JSON, in the order received. */
-    void checkpoint(String json, MemoryEventSource source) {
+    public void checkpoint(String json, MemoryEventSource source) {
         Matcher m = SEQ.matcher(json);
         if (!m.find()) {
             problem("not a checkpoint: " + json);
@@ -64,19 +64,19 @@ final class Coverage {
         }
     }
 
-    long deliveredPosition() {
+    public long deliveredPosition() {
         return nextPosition - 1;
     }
 
-    long deliveredSeq() {
+    public long deliveredSeq() {
         return nextSeq - 1;
     }
 
-    long commitEventCount() {
+    public long commitEventCount() {
         return commitEventCount;
     }
 
-    List<String> problems() {
+    public List<String> problems() {
         return problems;
     }
 }

@@ -22,6 +22,8 @@ public final class MemoryEventSource implements EventSource {
     private long lastPosition;
     private long latestSeq;
     private long sealedPosition;
+    /** The longest single publishCommit/publishCheckpoint call: the committer's view of the bus. */
+    private volatile long slowestPublishNs;
 
     public MemoryEventSource(long seed) {
         this.random = new Random(seed);
@@ -44,7 +46,9 @@ public final class MemoryEventSource implements EventSource {
         } finally {
             lock.unlock();
         }
+        long startNs = System.nanoTime();
         bus.publishCommit(first, first + count - 1, batch, 0);
+        slowestPublishNs = Math.max(slowestPublishNs, System.nanoTime() - startNs);
         return first + count - 1;
     }
 
@@ -65,8 +69,14 @@ public final class MemoryEventSource implements EventSource {
         } finally {
             lock.unlock();
         }
+        long startNs = System.nanoTime();
         bus.publishCheckpoint(seq, json);
+        slowestPublishNs = Math.max(slowestPublishNs, System.nanoTime() - startNs);
         return seq;
+    }
+
+    public long slowestPublishNs() {
+        return slowestPublishNs;
     }
 
     @Override
