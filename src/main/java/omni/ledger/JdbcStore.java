@@ -106,7 +106,7 @@ abstract class JdbcStore implements Store {
                 if (rs.next()) {
                     byte[] id = rs.getBytes(1);
                     if (!Arrays.equals(id, expected)) {
-                        String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8);
+                        String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8).replaceFirst("^genesis:", "");
                         throw new StoreException(description() + " holds the ledger of '" + stored
                                 + "' (genesis " + omni.kernel.Hex.encode(id) + "), not the ledger '" + ledgerName
                                 + "' (genesis " + omni.kernel.Hex.encode(expected) + ")");
