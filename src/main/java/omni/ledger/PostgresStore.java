@@ -155,7 +155,8 @@ public final class PostgresStore extends JdbcStore {
      * random I/O and picks a sequential scan plus an external sort instead (1M rows here: 3.9 s against
      * 2.5 s through the index), so the scan's transaction turns the alternatives off.
      */
-    private static void preferIndexOrder(Connection c) throws SQLException {
+    @Override
+    void preferIndexOrder(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET LOCAL enable_seqscan = off");
             s.execute("SET LOCAL enable_bitmapscan = off");
