@@ -47,6 +47,8 @@ abstract class JdbcStore implements Store {
     /** The committer is the only caller of append; the lock makes a second caller wait instead of interleave. */
     final ReentrantLock appendLock = new ReentrantLock();
     private final boolean projectorEnabled;
+    /** System.nanoTime() of the last successful append, for the projector's pacing. */
+    private volatile long lastAppendNs = System.nanoTime() - 3_600_000_000_000L;
     private volatile HikariDataSource pool;
     /** One connection for append (and ping, which asks exactly "can append write?"): the hot path never
      *  queues behind readers, so a burst of slow reads cannot look like a storage outage. */
@@ -227,6 +229,7 @@ abstract class JdbcStore implements Store {
                 }
                 insertRows(c, batches, batchCount, first, rowCount);
                 c.commit();
+                lastAppendNs = System.nanoTime();
             } catch (SQLException | StoreException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -302,6 +305,10 @@ abstract class JdbcStore implements Store {
             long max = rs.getLong(1);
             return rs.wasNull() ? -1 : max;
         }
+    }
+
+    long lastAppendNs() {
+        return lastAppendNs;
     }
 
     @Override

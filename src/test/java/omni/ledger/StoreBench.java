@@ -21,7 +21,10 @@ public final class StoreBench {
         String kind = args[0];
         long rows = Long.parseLong(args[1]);
         int itemsPerAppend = Integer.parseInt(args[2]);
-        boolean keep = args.length > 3 && args[3].equals("keep");
+        boolean keep = java.util.Arrays.asList(args).contains("keep");
+        // "valid": a fresh valid ledger for every append (slower to generate), and the scan replays it into a
+        // kernel (omni.kernel.Kernel.restore), which is what recovery at start does.
+        boolean valid = java.util.Arrays.asList(args).contains("valid");
         String database = kind.startsWith("postgresql") ? TestDatabases.create("bench") : null;
         Path dir = database == null ? Files.createTempDirectory("omni-bench") : null;
         JdbcStore store = database != null
@@ -32,16 +35,27 @@ public final class StoreBench {
             int batchCount = itemsPerAppend / BATCH_ITEMS;
             LedgerGenerator g = new LedgerGenerator(42, "omni", 1_000);
             TransferBatch[] batches = new TransferBatch[batchCount];
-            for (int b = 0; b < batchCount; b++) {
+            for (int b = 0; b < batchCount && !valid; b++) {
                 batches[b] = g.batch(BATCH_ITEMS, 0);
             }
             long appended = 0;
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpuStart = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
+            long generateNs = 0;
+            long generateCpuNs = 0;
             while (appended < rows) {
                 long first = appended + 1;
-                for (int b = 0; b < batchCount; b++) {
+                if (valid) {
+                    long g0 = System.nanoTime();
+                    long c0 = threads.getCurrentThreadCpuTime();
+                    for (int b = 0; b < batchCount; b++) {
+                        batches[b] = g.batch(BATCH_ITEMS, 0);
+                    }
+                    generateNs += System.nanoTime() - g0;
+                    generateCpuNs += threads.getCurrentThreadCpuTime() - c0;
+                }
+                for (int b = 0; b < batchCount && !valid; b++) {
                     for (int i = 0; i < BATCH_ITEMS; i++) {
                         batches[b].position[i] = first + (long) b * BATCH_ITEMS + i;
                     }
@@ -53,19 +67,36 @@ public final class StoreBench {
                 }
                 appended += (long) batchCount * BATCH_ITEMS;
             }
-            double appendS = (System.nanoTime() - start) / 1e9;
-            double appendCpuS = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            double appendS = (System.nanoTime() - start - generateNs) / 1e9;
+            double appendCpuS = (threads.getCurrentThreadCpuTime() - cpuStart - generateCpuNs) / 1e9;
             System.out.printf("%s append: %,d rows in %.2f s = %,.0f rows/s (%,d items per append;"
                     + " appending thread's CPU %.2f s = %,.0f rows per CPU second)%n",
                     kind, appended, appendS, appended / appendS, itemsPerAppend, appendCpuS, appended / appendCpuS);
             long[] scanned = {0};
             cpuStart = threads.getCurrentThreadCpuTime();
             start = System.nanoTime();
-            store.scan(0, appended, new TransferBatch(), chunk -> scanned[0] += chunk.count);
+            omni.kernel.Kernel kernel = new omni.kernel.Kernel("omni",
+                    account -> (int) Long.remainderUnsigned(account, omni.kernel.Kernel.PARTITION_COUNT), (int) rows + 1);
+            store.scan(valid ? 1 : 0, appended, new TransferBatch(), chunk -> {
+                scanned[0] += chunk.count;
+                if (valid) {
+                    kernel.restore(chunk);
+                }
+            });
             double scanS = (System.nanoTime() - start) / 1e9;
             double scanCpuS = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
-            System.out.printf("%s scan: %,d rows in %.2f s = %,.0f rows/s (scanning thread's CPU %.2f s)%n",
-                    kind, scanned[0], scanS, scanned[0] / scanS, scanCpuS);
+            System.out.printf("%s scan%s: %,d rows in %.2f s = %,.0f rows/s (scanning thread's CPU %.2f s)%n",
+                    kind, valid ? " + Kernel.restore" : "", scanned[0], scanS, scanned[0] / scanS, scanCpuS);
+            cpuStart = threads.getCurrentThreadCpuTime();
+            start = System.nanoTime();
+            long projected = 0;
+            for (int n; (n = store.projectStep()) > 0; ) {
+                projected += n;
+            }
+            double projectS = (System.nanoTime() - start) / 1e9;
+            double projectCpuS = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            System.out.printf("%s projector: %,d transfers in %.2f s = %,.0f transfers/s (projecting thread's CPU %.2f s)%n",
+                    kind, projected, projectS, projected / projectS, projectCpuS);
         } finally {
             store.close();
             if (database != null && !keep) {
