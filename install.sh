@@ -193,11 +193,25 @@ run_tests() {
     ensure_redis
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
-    local started=$SECONDS
+    local started=$SECONDS status=0
     # shellcheck disable=SC2086
-    (cd "$ROOT" && mvn -B ${OMNI_MAVEN_ARGS:-} verify)
+    (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} verify) || status=$?
+    test_summary
+    if (( status != 0 )); then
+        die "tests FAILED (mvn exit $status) after $((SECONDS - started)) s; reports in target/surefire-reports and target/failsafe-reports"
+    fi
     install_jar
     say "all tests passed in $((SECONDS - started)) s"
+}
+
+# One line per test class (Maven runs quietly), and what the smoke test measured.
+test_summary() {
+    local report
+    for report in "$ROOT"/target/surefire-reports/*.txt "$ROOT"/target/failsafe-reports/*.txt; do
+        [[ -f "$report" ]] || continue
+        sed -n 's/^Tests run: \(.*\), Time elapsed: \([0-9.]*\) s -* in \(.*\)$/  \3: \1 (\2 s)/p' "$report"
+    done
+    grep -h '^smoke:' "$ROOT"/target/failsafe-reports/*-output.txt 2>/dev/null | sed 's/^/  /' || true
 }
 
 # --services: the full topology of the design on this machine, from Debian packages.

@@ -43,6 +43,9 @@ public final class Gateway {
     // time for the components' own shutdown hooks (commit drain, store close).
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final long DRAIN_POLL_MS = 10;
+    // After in-flight requests have drained, idle keep-alive connections (scrapers, pooled clients) are waited on
+    // only this long before they are cut; waiting longer would spend the 10 s exit budget on idle sockets.
+    static final Duration CONNECTION_CLOSE_GRACE = Duration.ofMillis(500);
 
     private final Settings settings;
     private final TokenStore tokens;
@@ -93,7 +96,7 @@ public final class Gateway {
         server.featuresDiscoverServices(false)
                 .shutdownHook(false)
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
-                .shutdownGracePeriod(DRAIN_TIMEOUT)
+                .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
                 .directHandlers(direct.build())
                 .routing(routing -> routing(routing, errors));
     }
