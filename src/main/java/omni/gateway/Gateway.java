@@ -55,6 +55,7 @@ public final class Gateway {
     private final NodeService node;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
+    private final MetricsService metrics;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean draining;
     private volatile WebServer server;
@@ -72,6 +73,7 @@ public final class Gateway {
         this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
         this.openApi = OpenApi.load(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
+        this.metrics = new MetricsService(BuildInfo.version());
     }
 
     private static String hostName() {
@@ -107,7 +109,7 @@ public final class Gateway {
                 .addFilter(new AuthFilter(tokens))
                 .error(Throwable.class, errors);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
-        RouteRecorder.register(routing, "/metrics", routes, List.of(new MetricsService(BuildInfo.version())));
+        RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
         RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
         List<HttpService> api = new ArrayList<>();
         api.add(node);
