@@ -17,6 +17,7 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand; add yours here (one line). Each is a picocli @Command implementing Callable<Integer>. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class,
+            BenchCommand.class,
             VersionCommand.class);
 
     private static final String DEFAULT_SUBCOMMAND = "serve";
