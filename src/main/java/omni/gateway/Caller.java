@@ -19,8 +19,8 @@ public final class Caller {
 
     /** The authenticated caller of this request; only {@code /api} routes have one. */
     public static Caller of(ServerRequest req) {
-        return req.context().get(Caller.class, Caller.class).orElseThrow(() -> new IllegalStateException(
-                "no authenticated caller for " + req.prologue().method().text() + " " + req.path().path()
+        return req.context().get(Caller.class).orElseThrow(() -> new IllegalStateException(
+                "no authenticated caller for " + req.prologue().method().text() + " " + req.path().absolute().path()
                         + ": Caller.of is only for routes under /api"));
     }
 

@@ -38,7 +38,7 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
 
     @Override
     public void handle(ServerRequest req, ServerResponse res, Throwable t) {
-        String path = req.path().path();
+        String path = req.path().absolute().path();
         if (res.isSent()) {
             LOG.log(Level.WARNING, "failure after the response to " + path + " was sent", t);
             return;
@@ -66,13 +66,13 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
         }
         long incident = INCIDENTS.incrementAndGet();
         LOG.log(Level.ERROR, "incident " + incident + ": " + req.prologue().method().text() + " "
-                + req.path().path() + " failed", t);
+                + req.path().absolute().path() + " failed", t);
         return Problem.ofStatus(500, "unexpected error, logged as incident " + incident);
     }
 
     /** Helidon found no route: 405 with Allow if the path exists for other methods, else 404. */
     private Problem notFound(ServerRequest req, ServerResponse res) {
-        String path = req.path().path();
+        String path = req.path().absolute().path();
         String method = req.prologue().method().text();
         Set<String> allowed = new TreeSet<>();
         for (Route r : routes) {

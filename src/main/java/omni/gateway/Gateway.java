@@ -126,7 +126,7 @@ public final class Gateway {
 
     /** The port actually bound (differs from the setting when that is 0). */
     public int port() {
-        return server.port();
+        return node.port();
     }
 
     /** Readiness turns 503 from now on; requests are still served. */

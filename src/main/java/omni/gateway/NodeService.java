@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -17,6 +18,19 @@ final class NodeService implements HttpService {
     NodeService(Map<String, Supplier<Object>> fields, Map<String, Supplier<ComponentInfo>> components) {
         this.fields = fields;
         this.components = components;
+    }
+
+    private volatile WebServer server;
+
+    @Override
+    public void afterStart(WebServer server) {
+        this.server = server;
+    }
+
+    /** The bound port, once the server has started; -1 before. */
+    int port() {
+        WebServer s = server;
+        return s == null ? -1 : s.port();
     }
 
     @Override

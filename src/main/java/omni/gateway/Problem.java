@@ -22,7 +22,9 @@ record Problem(int status, String title, String detail, int retryAfterSeconds) {
 
     /** A problem named after the status' reason phrase, e.g. 404 "Not Found". */
     static Problem ofStatus(int status, String detail) {
-        return new Problem(status, Status.create(status).reasonPhrase(), detail, 0);
+        // RFC 9110 renamed 413; Helidon still uses the RFC 7231 phrase.
+        String title = status == 413 ? "Content Too Large" : Status.create(status).reasonPhrase();
+        return new Problem(status, title, detail, 0);
     }
 
     String type() {
