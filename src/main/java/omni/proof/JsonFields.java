@@ -45,6 +45,11 @@ final class JsonFields {
     }
 
     static void requireExactly(JsonNode node, Set<String> names, String context) {
+        requireExactly(node, names, context, Set.of());
+    }
+
+    /** Every field of {@code names} present except those in {@code optional}, and no other field. */
+    static void requireExactly(JsonNode node, Set<String> names, String context, Set<String> optional) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!names.contains(name)) {
@@ -52,7 +57,7 @@ final class JsonFields {
             }
         }
         for (String name : names) {
-            if (!node.has(name)) {
+            if (!node.has(name) && !optional.contains(name)) {
                 throw new IllegalArgumentException(field(context, name) + " is missing");
             }
         }
@@ -68,6 +73,16 @@ final class JsonFields {
             throw new IllegalArgumentException(field(context, name) + " is " + value + ", below " + min);
         }
         return value;
+    }
+
+    /** An integer 0 .. 2^64-1 (a u64 of the canonical encoding), returned as its 64 bits. */
+    static long unsignedValue(JsonNode parent, String name, String context) {
+        JsonNode node = parent.get(name);
+        if (node == null || !node.isIntegralNumber() || node.bigIntegerValue().signum() < 0
+                || node.bigIntegerValue().bitLength() > Long.SIZE) {
+            throw new IllegalArgumentException(field(context, name) + " is missing or not an integer 0..2^64-1");
+        }
+        return node.bigIntegerValue().longValue();
     }
 
     static byte[] hex(JsonNode parent, String name, int size, String context) {
