@@ -47,6 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
     private static final int UNAVAILABLE_RETRY_MAX = 120;
     /** Upper bound of the latency histogram: a batch slower than a minute is a failure anyway. */
     private static final long LATENCY_US_MAX = 60_000_000L;
+    /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
+    private static final long READY_WAIT_MS = 120_000;
     private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
 
     @Option(names = "--accounts", defaultValue = "10000", description = "Accounts to mint and transfer between (default ${DEFAULT-VALUE}).")
@@ -88,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
             authorization = "Bearer " + (node != null ? node.adminToken() : adminToken());
             http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10)).build();
+            awaitReady(baseUrl.substring(0, baseUrl.length() - "/api/v1".length()));
             return run(runSeed);
         } finally {
             if (node != null) {
@@ -110,6 +113,22 @@ public final class BenchCommand implements Callable<Integer> {
         err.println();
         report(load, elapsedNs);
         return check(load, accountBase, issuerBalanceBefore) && load.failures.get() == 0 ? 0 : 1;
+    }
+
+    /** Waits for /health/ready: a node replaying a large ledger answers 503 until it is done. */
+    private void awaitReady(String nodeUrl) throws IOException, InterruptedException {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(nodeUrl + "/health/ready")).build();
+        long deadlineMs = System.currentTimeMillis() + READY_WAIT_MS;
+        while (true) {
+            HttpResponse<String> response = http.send(ready, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadlineMs) {
+                throw new IllegalStateException("node not ready after " + READY_WAIT_MS + " ms: " + response.body());
+            }
+            Thread.sleep(100);
+        }
     }
 
     private String adminToken() throws IOException {

@@ -15,9 +15,6 @@ import omni.config.Settings;
  * embedded store in the data directory or PostgreSQL at {@code --db-url}.
  */
 final class BenchNode implements AutoCloseable {
-    /** Recovery of a large existing ledger can take a while; a node that is not ready after this has failed. */
-    private static final long READY_WAIT_MS = 120_000;
-
     private final ServeCommand.Node node;
     private final String adminToken;
 
@@ -43,7 +40,6 @@ final class BenchNode implements AutoCloseable {
         Settings settings = Settings.load(flags, System.getenv(), null);
         Shutdown shutdown = new Shutdown();
         BenchNode bench = new BenchNode(ServeCommand.start(settings, shutdown), token);
-        bench.awaitReady();
         System.out.println("bench: in-process node at " + bench.url() + ", storage: "
                 + bench.node.gateway().component("storage").description());
         return bench;
@@ -55,24 +51,6 @@ final class BenchNode implements AutoCloseable {
 
     String adminToken() {
         return adminToken;
-    }
-
-    private void awaitReady() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.net.http.HttpRequest ready = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(url() + "/health/ready")).build();
-        long deadlineMs = System.currentTimeMillis() + READY_WAIT_MS;
-        while (true) {
-            java.net.http.HttpResponse<String> response = http.send(ready, java.net.http.HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                return;
-            }
-            if (System.currentTimeMillis() > deadlineMs) {
-                throw new IllegalStateException("in-process node not ready after " + READY_WAIT_MS + " ms: "
-                        + response.body());
-            }
-            Thread.sleep(50);
-        }
     }
 
     @Override
