@@ -6,10 +6,16 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import omni.config.BuildInfo;
+import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
 import omni.gateway.ComponentInfo;
 import omni.gateway.Gateway;
+import omni.gateway.TransactionService;
+import omni.kernel.Kernel;
+import omni.ledger.Engine;
+import omni.ledger.Store;
+import omni.ledger.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,12 +72,21 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
 
     /** Builds and starts every component of a node; the shutdown hooks are registered in stop order. */
     public static Node start(Settings settings, Shutdown shutdown) throws IOException {
-        Gateway gateway = Gateway.builder(settings)
+        Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
+                settings.string(Setting.DB_PASSWORD), settings.dataDir());
+        // One member owns every partition, so any partition function is exact here; the cluster work passes
+        // Hazelcast's (HazelcastPartitioning::partitionOf).
+        Engine engine = new Engine(store, settings.ledgerName(),
+                account -> (int) Long.remainderUnsigned(account, Kernel.PARTITION_COUNT));
+        engine.start();
+        Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
                 .component("storage", () -> storageInfo(settings))
                 .component("bus", () -> busInfo(settings))
                 .component("cluster", () -> clusterInfo(settings))
                 .build();
         shutdown.register("gateway", gateway::stop);
+        shutdown.register("engine", engine);
+        shutdown.register("storage", store);
         gateway.start();
         return new Node(settings, gateway, shutdown);
     }
