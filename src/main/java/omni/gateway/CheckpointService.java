@@ -1,8 +1,6 @@
 package omni.gateway;
 
 import io.helidon.http.HeaderValues;
-import io.helidon.http.HttpException;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -25,6 +23,8 @@ public final class CheckpointService implements HttpService {
      * an hour of one-second checkpoints takes four pages.
      */
     public static final int RANGE_SIZE_MAX = 1000;
+    /** The storage probe retries every second (CONTRACT: outage handling), so one second is the useful wait. */
+    static final int STORAGE_RETRY_AFTER_SECONDS = 1;
     private static final Logger LOG = Logger.getLogger(CheckpointService.class.getName());
 
     private final CheckpointStore store;
@@ -43,7 +43,7 @@ public final class CheckpointService implements HttpService {
     private void latest(ServerRequest req, ServerResponse res) {
         Checkpoint latest = read(store::latestCheckpoint);
         if (latest == null) {
-            throw new HttpException("no checkpoint has been sealed yet", Status.NOT_FOUND_404);
+            throw new ApiException(404, "No checkpoint", "no checkpoint has been sealed yet");
         }
         sendJson(res, latest.toJson());
     }
@@ -52,7 +52,7 @@ public final class CheckpointService implements HttpService {
         long seq = parseLong(req.path().pathParameters().get("seq"), "seq");
         Checkpoint checkpoint = read(() -> store.checkpoint(seq));
         if (checkpoint == null) {
-            throw new HttpException("no checkpoint with seq " + seq, Status.NOT_FOUND_404);
+            throw new ApiException(404, "No checkpoint", "no checkpoint with seq " + seq);
         }
         sendJson(res, checkpoint.toJson());
     }
@@ -72,8 +72,8 @@ public final class CheckpointService implements HttpService {
             from = Math.max(1, to - RANGE_SIZE_MAX + 1);
         }
         if (to < from - 1 || to - from + 1 > RANGE_SIZE_MAX) {
-            throw new HttpException("checkpoint range from=" + from + " to=" + to + " must hold 0 to "
-                    + RANGE_SIZE_MAX + " seqs", Status.BAD_REQUEST_400);
+            throw new ApiException(400, "Bad checkpoint range", "checkpoint range from=" + from + " to=" + to
+                    + " must hold 0 to " + RANGE_SIZE_MAX + " seqs");
         }
         List<Checkpoint> checkpoints = read(() -> store.checkpoints(from, to));
         StringBuilder json = new StringBuilder(64 + checkpoints.size() * 460).append("{\"checkpoints\":[");
@@ -92,7 +92,7 @@ public final class CheckpointService implements HttpService {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new HttpException(name + " must be an integer from 1, got '" + text + "'", Status.BAD_REQUEST_400);
+        throw new ApiException(400, "Bad parameter", name + " must be an integer from 1, got '" + text + "'");
     }
 
     static void sendJson(ServerResponse res, String json) {
@@ -111,7 +111,8 @@ public final class CheckpointService implements HttpService {
             return read.read();
         } catch (StorageException e) {
             LOG.log(Level.WARNING, "checkpoint/proof API: storage failed: " + e.getMessage(), e);
-            throw new HttpException("storage is unavailable; retry later", Status.SERVICE_UNAVAILABLE_503, e);
+            throw new ApiException(503, "Storage unavailable", "storage did not answer; retry later",
+                    STORAGE_RETRY_AFTER_SECONDS);
         }
     }
 }

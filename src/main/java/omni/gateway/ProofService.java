@@ -1,7 +1,5 @@
 package omni.gateway;
 
-import io.helidon.http.HttpException;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -51,18 +49,18 @@ public final class ProofService implements HttpService {
         String idHex = req.path().pathParameters().get("id");
         byte[] id = new byte[32];
         if (!Hex.decode(idHex, id, 0, id.length)) {
-            throw new HttpException("id must be 64 lowercase hex digits", Status.BAD_REQUEST_400);
+            throw new ApiException(400, "Bad id", "id must be 64 lowercase hex digits");
         }
         long position = CheckpointService.read(() -> lookup.positionOf(id));
         if (position < 0) {
-            throw new HttpException("no transfer with id " + idHex, Status.NOT_FOUND_404);
+            throw new ApiException(404, "Unknown transfer", "no transfer with id " + idHex);
         }
         Checkpoint covering = CheckpointService.read(() -> prover.checkpointCovering(position));
         Transfer transfer = covering == null ? null : CheckpointService.read(() -> lookup.transferAt(position));
         Proof proof = transfer == null ? null : CheckpointService.read(() -> prover.prove(transfer, position));
         if (proof == null) {
-            throw new HttpException("transfer " + idHex + " at position " + position
-                    + " is not sealed in a checkpoint yet; retry after the next checkpoint", Status.CONFLICT_409);
+            throw new ApiException(409, "Not sealed yet", "transfer " + idHex + " at position " + position
+                    + " is not sealed in a checkpoint yet; retry after the next checkpoint");
         }
         CheckpointService.sendJson(res, proof.toJson());
     }
@@ -84,7 +82,7 @@ public final class ProofService implements HttpService {
             throw new UncheckedIOException("reading the proof body", e);
         }
         if (size > PROOF_BODY_SIZE_MAX) {
-            throw new HttpException("a proof is at most " + PROOF_BODY_SIZE_MAX + " bytes", Status.REQUEST_ENTITY_TOO_LARGE_413);
+            throw new ApiException(413, "Proof too large", "a proof is at most " + PROOF_BODY_SIZE_MAX + " bytes");
         }
         return new String(body, 0, size, StandardCharsets.UTF_8);
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,7 +75,8 @@ class ProofApiTest {
             }
         };
         Prover prover = new Prover(store, cache, key.publicKey());
-        routing.register("/api/v1", new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()));
+        routing.register("/api/v1", new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()))
+                .error(Throwable.class, new ErrorMapper(List.of(), Gateway.PAYLOAD_SIZE_MAX));
     }
 
     private ClientResponseTyped<String> get(String path) {
@@ -117,7 +119,10 @@ class ProofApiTest {
         Proof parsed = Proof.fromJson(proof.entity());
         assertEquals(sealed, parsed.transaction());
         assertEquals(15, parsed.checkpoint().firstPosition() + parsed.leafIndex());
-        assertEquals(Status.CONFLICT_409, get("/proofs/" + Hex.encode(unsealed.id())).status());
+        ClientResponseTyped<String> notSealed = get("/proofs/" + Hex.encode(unsealed.id()));
+        assertEquals(Status.CONFLICT_409, notSealed.status());
+        assertTrue(notSealed.entity().contains("\"title\":\"Not sealed yet\""), notSealed.entity());
+        assertEquals("application/problem+json", notSealed.headers().contentType().orElseThrow().text());
         assertEquals(Status.NOT_FOUND_404, get("/proofs/" + "ab".repeat(32)).status());
         assertEquals(Status.BAD_REQUEST_400, get("/proofs/xyz").status());
 
