@@ -17,7 +17,8 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand; add yours here (one line). Each is a picocli @Command implementing Callable<Integer>. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class,
-            VersionCommand.class);
+            VersionCommand.class,
+            VerifyCommand.class);
 
     private static final String DEFAULT_SUBCOMMAND = "serve";
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");

@@ -23,11 +23,8 @@ import java.nio.charset.StandardCharsets;
  * name this node's public key; {@code omni verify} checks any proof offline.
  */
 public final class ProofService implements HttpService {
-    /**
-     * Largest proof body accepted: a proof is at most about 1 KB of transfer (8 parents, 128-byte memo),
-     * 0.5 KB of checkpoint and 63 path hashes (4.3 KB); 64 KiB leaves room for escaping and whitespace.
-     */
-    public static final int PROOF_BODY_SIZE_MAX = 64 * 1024;
+    /** Largest proof body accepted; see {@link Proof#JSON_SIZE_MAX}. */
+    public static final int PROOF_BODY_SIZE_MAX = Proof.JSON_SIZE_MAX;
 
     private final TransferLookup lookup;
     private final Prover prover;
