@@ -19,6 +19,7 @@ public final class Main implements Callable<Integer> {
             ServeCommand.class,
             BenchCommand.class,
             AuditCommand.class,
+            VerifyCommand.class,
             VersionCommand.class);
 
     private static final String DEFAULT_SUBCOMMAND = "serve";
