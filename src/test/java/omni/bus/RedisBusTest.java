@@ -153,6 +153,22 @@ class RedisBusTest {
         MemoryEventSource source = new MemoryEventSource(5);
         try (PrivateRedis redis = PrivateRedis.onFreePort("secret-password")) {
             RedisBus bus = new RedisBus("redis://:secret-password@127.0.0.1:" + redis.port(), source);
+            List<String> log = new CopyOnWriteArrayList<>();
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    log.add(record.getLevel() + " " + record.getMessage());
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            java.util.logging.Logger.getLogger(RedisBus.class.getName()).addHandler(handler);
             long startNs = System.nanoTime();
             bus.start();
             long startMs = (System.nanoTime() - startNs) / 1_000_000;
@@ -172,6 +188,11 @@ class RedisBusTest {
             long connectMs = awaitState(bus, true);
             System.out.println("connected " + connectMs + " ms after Redis appeared");
             assertThat(connectMs, lessThanOrEqualTo(5_000L));
+            java.util.logging.Logger.getLogger(RedisBus.class.getName()).removeHandler(handler);
+            System.out.println("log: " + log);
+            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
+            assertThat(log.toString(), containsString("answers"));
+            assertThat(log.toString(), not(containsString("secret")));
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
             assertThat(consumer.awaitAll(10_000), is(true));
             assertThat(consumer.stop().problems(), empty());
