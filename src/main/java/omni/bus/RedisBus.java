@@ -218,6 +218,7 @@ public final class RedisBus implements EventBus {
                 BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
                 if (event == null) {
                     jedis.ping();
+                    events.catchUpWithLedger();
                 } else {
                     send(jedis, events, event);
                 }

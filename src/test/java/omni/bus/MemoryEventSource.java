@@ -31,6 +31,15 @@ public final class MemoryEventSource implements EventSource {
 
     /** Commits {@code count} new positions with random ids and publishes them on {@code bus}, like the committer. */
     public long commitAndPublish(EventBus bus, int count) {
+        return commitAndPublish(bus, count, true);
+    }
+
+    /** Commits without telling this node's bus, as another cluster member's committer does. */
+    public long commitElsewhere(int count) {
+        return commitAndPublish(null, count, false);
+    }
+
+    private long commitAndPublish(EventBus bus, int count, boolean publish) {
         byte[] batch = new byte[count * ID_SIZE];
         long first;
         lock.lock();
@@ -45,6 +54,9 @@ public final class MemoryEventSource implements EventSource {
             lastPosition += count;
         } finally {
             lock.unlock();
+        }
+        if (!publish) {
+            return first + count - 1;
         }
         long startNs = System.nanoTime();
         bus.publishCommit(first, first + count - 1, batch, 0);

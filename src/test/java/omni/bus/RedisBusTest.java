@@ -75,6 +75,26 @@ class RedisBusTest {
     }
 
     @Test
+    void commitsThisNodeNeverAnnouncedReachRedisFromTheLedger() throws Exception {
+        MemoryEventSource source = new MemoryEventSource(6);
+        try (PrivateRedis redis = PrivateRedis.onFreePort()) {
+            redis.start();
+            RedisBus bus = new RedisBus(redis.url(), source);
+            bus.start();
+            StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
+            source.commitAndPublish(bus, 3);
+            source.commitElsewhere(4); // another member's commit: only the ledger knows
+            source.commitElsewhere(2);
+            assertThat("idle bus catches up with the ledger", consumer.awaitAll(5_000), is(true));
+            source.commitElsewhere(5);
+            source.commitAndPublish(bus, 1); // the gap before this event is filled from the ledger at once
+            assertThat(consumer.awaitAll(5_000), is(true));
+            assertThat(consumer.stop().problems(), empty());
+            bus.close();
+        }
+    }
+
+    @Test
     void threeOutagesUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
         long seed = new Random().nextLong();
         System.out.println("seed " + seed);
@@ -184,10 +204,13 @@ class RedisBusTest {
             }
             source.checkpointAndPublish(bus);
             assertThat(bus.state().backlog(), is(50L * 20 + 1));
+            assertThat(gauge("omni_bus_connected"), is(0.0));
+            assertThat(gauge("omni_bus_backlog_events"), is(50.0 * 20 + 1));
             redis.start();
             long connectMs = awaitState(bus, true);
             System.out.println("connected " + connectMs + " ms after Redis appeared");
             assertThat(connectMs, lessThanOrEqualTo(5_000L));
+            assertThat(gauge("omni_bus_connected"), is(1.0));
             java.util.logging.Logger.getLogger(RedisBus.class.getName()).removeHandler(handler);
             System.out.println("log: " + log);
             assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
@@ -198,6 +221,10 @@ class RedisBusTest {
             assertThat(consumer.stop().problems(), empty());
             bus.close();
         }
+    }
+
+    private static double gauge(String name) {
+        return io.helidon.metrics.api.Metrics.globalRegistry().gauge(name, List.of()).orElseThrow().value().doubleValue();
     }
 
     private static FreezingProxy startedProxy(PrivateRedis redis) throws Exception {
