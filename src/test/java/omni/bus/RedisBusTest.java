@@ -96,9 +96,7 @@ class RedisBusTest {
 
     @Test
     void threeOutagesUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
-        long seed = new Random().nextLong();
-        System.out.println("seed " + seed);
-        MemoryEventSource source = new MemoryEventSource(seed);
+        MemoryEventSource source = MemoryEventSource.withPrintedSeed();
         try (PrivateRedis redis = PrivateRedis.onFreePort()) {
             redis.start();
             RedisBus bus = new RedisBus(redis.url(), source);
@@ -106,7 +104,7 @@ class RedisBusTest {
             assertThat(bus.state().describe(), bus.state().connected(), is(true));
             LocalRecorder local = new LocalRecorder(bus);
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
-            Load load = new Load(bus, source, seed);
+            Load load = new Load(bus, source);
             for (int outage = 1; outage <= 3; outage++) {
                 Thread.sleep(2_000);
                 long publishedBefore = bus.publishedPosition();
@@ -254,8 +252,8 @@ class RedisBusTest {
         private final Thread thread;
         private volatile boolean stopping;
 
-        Load(EventBus bus, MemoryEventSource source, long seed) {
-            Random random = new Random(seed);
+        Load(EventBus bus, MemoryEventSource source) {
+            Random random = source.testRandom();
             thread = Thread.ofPlatform().name("test-load").start(() -> {
                 for (long batch = 1; !stopping; batch++) {
                     source.commitAndPublish(bus, 1 + random.nextInt(100));
