@@ -9,7 +9,10 @@ public interface EventBus extends AutoCloseable {
     /** Registers metrics and, for Redis, makes the first connection attempt (bounded by its timeouts). */
     void start();
 
-    /** After a commit, from the committer thread; never blocks. ids: 32 bytes per position, first..last. */
+    /**
+     * After a commit of at least one transfer, from the committer thread, in position order; never blocks.
+     * ids: 32 bytes per position, first..last, copied before this returns (the caller may reuse the array).
+     */
     void publishCommit(long firstPosition, long lastPosition, byte[] ids, int idsOffset);
 
     /** After a checkpoint is saved; never blocks. */

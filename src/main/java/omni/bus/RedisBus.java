@@ -67,7 +67,7 @@ public final class RedisBus implements EventBus {
     private final byte[] checkpointKey;
     private final String commitStream;
     private final String checkpointStream;
-    private final XAddParams xAddParams = XAddParams.xAddParams().maxLen(STREAM_ENTRIES_MAX).approximateTrimming();
+    private final XAddParams xAddParams;
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean closing;
@@ -92,6 +92,15 @@ public final class RedisBus implements EventBus {
 
     /** {@code keyPrefix} replaces {@code omni:} in stream and channel names (tests use their own). */
     public RedisBus(String redisUrl, EventSource source, String keyPrefix) {
+        this(redisUrl, source, keyPrefix, STREAM_ENTRIES_MAX);
+    }
+
+    /** {@code streamEntriesMax} replaces STREAM_ENTRIES_MAX (the benchmark keeps its Redis small). */
+    public RedisBus(String redisUrl, EventSource source, String keyPrefix, long streamEntriesMax) {
+        if (streamEntriesMax < 1) {
+            throw new IllegalArgumentException("stream cap " + streamEntriesMax);
+        }
+        this.xAddParams = XAddParams.xAddParams().maxLen(streamEntriesMax).approximateTrimming();
         this.target = RedisTarget.parse(redisUrl);
         this.source = source;
         this.commitStream = keyPrefix + BusEvent.COMMIT_TYPE;
@@ -121,7 +130,8 @@ public final class RedisBus implements EventBus {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info(state().describe());
+        BusState state = state();
+        LOG.log(state.connected() ? Level.INFO : Level.WARNING, state.describe());
     }
 
     private long loadWatermark(String key, long ledgerEnd) {
@@ -208,6 +218,7 @@ public final class RedisBus implements EventBus {
                 BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
                 if (event == null) {
                     jedis.ping();
+                    events.catchUpWithLedger();
                 } else {
                     send(jedis, events, event);
                 }

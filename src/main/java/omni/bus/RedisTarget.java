@@ -82,6 +82,7 @@ final class RedisTarget {
                 .socketTimeoutMillis(socketTimeoutMs)
                 .database(database)
                 .clientName("omni-bus")
+                .serverDefaultProtocol()
                 .ssl("rediss".equals(scheme));
         if (password != null) {
             builder.user(user).password(password);

@@ -98,10 +98,18 @@ public final class ReplayingSubscription implements AutoCloseable {
         if (dropped == droppedSeen) {
             return false;
         }
-        replayToPosition = Math.max(replayToPosition, source.lastPosition());
-        replayToSeq = Math.max(replayToSeq, source.latestCheckpointSeq());
+        catchUpWithLedger();
         droppedSeen = dropped;
         return true;
+    }
+
+    /**
+     * Owes everything the ledger holds now, even if no live event announced it: transfers committed by another
+     * cluster member reach this subscriber this way when the local bus is idle. One ledger query.
+     */
+    public void catchUpWithLedger() {
+        replayToPosition = Math.max(replayToPosition, source.lastPosition());
+        replayToSeq = Math.max(replayToSeq, source.latestCheckpointSeq());
     }
 
     /** Live event in, the part not yet delivered out (null: a duplicate, or stashed behind a gap). */

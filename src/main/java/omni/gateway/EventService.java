@@ -114,6 +114,7 @@ public final class EventService implements HttpService {
                         sink.emit(event(event.type(), event.json(), events));
                     } else if (!events.isClosed()) {
                         sink.emit(SseEvent.builder().comment("heartbeat").build());
+                        events.catchUpWithLedger();
                     }
                 }
             } finally {

@@ -29,8 +29,34 @@ public final class MemoryEventSource implements EventSource {
         this.random = new Random(seed);
     }
 
+    /** A source with a fresh random seed, printed so that a failing run can be repeated. */
+    public static MemoryEventSource withPrintedSeed() {
+        long seed = new Random().nextLong();
+        System.out.println("seed " + seed);
+        return new MemoryEventSource(seed);
+    }
+
+    /** The seed's generator for a test's own choices (batch sizes), derived so that one seed repeats the run. */
+    public Random testRandom() {
+        lock.lock();
+        try {
+            return new Random(random.nextLong());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Commits {@code count} new positions with random ids and publishes them on {@code bus}, like the committer. */
     public long commitAndPublish(EventBus bus, int count) {
+        return commitAndPublish(bus, count, true);
+    }
+
+    /** Commits without telling this node's bus, as another cluster member's committer does. */
+    public long commitElsewhere(int count) {
+        return commitAndPublish(null, count, false);
+    }
+
+    private long commitAndPublish(EventBus bus, int count, boolean publish) {
         byte[] batch = new byte[count * ID_SIZE];
         long first;
         lock.lock();
@@ -45,6 +71,9 @@ public final class MemoryEventSource implements EventSource {
             lastPosition += count;
         } finally {
             lock.unlock();
+        }
+        if (!publish) {
+            return first + count - 1;
         }
         long startNs = System.nanoTime();
         bus.publishCommit(first, first + count - 1, batch, 0);

@@ -75,10 +75,28 @@ class RedisBusTest {
     }
 
     @Test
+    void commitsThisNodeNeverAnnouncedReachRedisFromTheLedger() throws Exception {
+        MemoryEventSource source = new MemoryEventSource(6);
+        try (PrivateRedis redis = PrivateRedis.onFreePort()) {
+            redis.start();
+            RedisBus bus = new RedisBus(redis.url(), source);
+            bus.start();
+            StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
+            source.commitAndPublish(bus, 3);
+            source.commitElsewhere(4); // another member's commit: only the ledger knows
+            source.commitElsewhere(2);
+            assertThat("idle bus catches up with the ledger", consumer.awaitAll(5_000), is(true));
+            source.commitElsewhere(5);
+            source.commitAndPublish(bus, 1); // the gap before this event is filled from the ledger at once
+            assertThat(consumer.awaitAll(5_000), is(true));
+            assertThat(consumer.stop().problems(), empty());
+            bus.close();
+        }
+    }
+
+    @Test
     void threeOutagesUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
-        long seed = new Random().nextLong();
-        System.out.println("seed " + seed);
-        MemoryEventSource source = new MemoryEventSource(seed);
+        MemoryEventSource source = MemoryEventSource.withPrintedSeed();
         try (PrivateRedis redis = PrivateRedis.onFreePort()) {
             redis.start();
             RedisBus bus = new RedisBus(redis.url(), source);
@@ -86,7 +104,7 @@ class RedisBusTest {
             assertThat(bus.state().describe(), bus.state().connected(), is(true));
             LocalRecorder local = new LocalRecorder(bus);
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
-            Load load = new Load(bus, source, seed);
+            Load load = new Load(bus, source);
             for (int outage = 1; outage <= 3; outage++) {
                 Thread.sleep(2_000);
                 long publishedBefore = bus.publishedPosition();
@@ -153,6 +171,22 @@ class RedisBusTest {
         MemoryEventSource source = new MemoryEventSource(5);
         try (PrivateRedis redis = PrivateRedis.onFreePort("secret-password")) {
             RedisBus bus = new RedisBus("redis://:secret-password@127.0.0.1:" + redis.port(), source);
+            List<String> log = new CopyOnWriteArrayList<>();
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    log.add(record.getLevel() + " " + record.getMessage());
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            java.util.logging.Logger.getLogger(RedisBus.class.getName()).addHandler(handler);
             long startNs = System.nanoTime();
             bus.start();
             long startMs = (System.nanoTime() - startNs) / 1_000_000;
@@ -168,15 +202,27 @@ class RedisBusTest {
             }
             source.checkpointAndPublish(bus);
             assertThat(bus.state().backlog(), is(50L * 20 + 1));
+            assertThat(gauge("omni_bus_connected"), is(0.0));
+            assertThat(gauge("omni_bus_backlog_events"), is(50.0 * 20 + 1));
             redis.start();
             long connectMs = awaitState(bus, true);
             System.out.println("connected " + connectMs + " ms after Redis appeared");
             assertThat(connectMs, lessThanOrEqualTo(5_000L));
+            assertThat(gauge("omni_bus_connected"), is(1.0));
+            java.util.logging.Logger.getLogger(RedisBus.class.getName()).removeHandler(handler);
+            System.out.println("log: " + log);
+            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
+            assertThat(log.toString(), containsString("answers"));
+            assertThat(log.toString(), not(containsString("secret")));
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
             assertThat(consumer.awaitAll(10_000), is(true));
             assertThat(consumer.stop().problems(), empty());
             bus.close();
         }
+    }
+
+    private static double gauge(String name) {
+        return io.helidon.metrics.api.Metrics.globalRegistry().gauge(name, List.of()).orElseThrow().value().doubleValue();
     }
 
     private static FreezingProxy startedProxy(PrivateRedis redis) throws Exception {
@@ -206,8 +252,8 @@ class RedisBusTest {
         private final Thread thread;
         private volatile boolean stopping;
 
-        Load(EventBus bus, MemoryEventSource source, long seed) {
-            Random random = new Random(seed);
+        Load(EventBus bus, MemoryEventSource source) {
+            Random random = source.testRandom();
             thread = Thread.ofPlatform().name("test-load").start(() -> {
                 for (long batch = 1; !stopping; batch++) {
                     source.commitAndPublish(bus, 1 + random.nextInt(100));

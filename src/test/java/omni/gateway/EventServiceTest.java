@@ -45,16 +45,14 @@ class EventServiceTest {
 
     @Test
     void resumeWithLastEventIdLosesNothing() throws Exception {
-        long seed = new Random().nextLong();
-        System.out.println("seed " + seed);
-        MemoryEventSource source = new MemoryEventSource(seed);
+        MemoryEventSource source = MemoryEventSource.withPrintedSeed();
         try (InProcessBus before = new InProcessBus()) {
             source.commitAndPublish(before, 100); // history: the first client replays it from the ledger
             source.checkpointAndPublish(before);
         }
         bus = new InProcessBus();
         serve(new EventService(bus, source));
-        Random random = new Random(seed);
+        Random random = source.testRandom();
         Thread load = Thread.ofPlatform().start(() -> {
             for (int batch = 1; batch <= 400; batch++) {
                 source.commitAndPublish(bus, 1 + random.nextInt(50));
