@@ -103,6 +103,12 @@ public final class StoreBench {
                 TestDatabases.drop(database);
             } else if (database != null) {
                 System.out.println("kept database " + database);
+            } else if (!keep) {
+                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            } else {
+                System.out.println("kept directory " + dir);
             }
         }
     }
