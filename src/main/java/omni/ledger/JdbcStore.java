@@ -97,7 +97,16 @@ abstract class JdbcStore implements Store {
             }
             try (Connection c = pool.getConnection()) {
                 Migrations.apply(c, dialect(), this::lockMigrations);
-                ensureGenesis(c, ledgerName);
+                // Under the same lock: members opening an empty database at once write genesis once.
+                c.setAutoCommit(false);
+                try {
+                    lockMigrations(c);
+                    ensureGenesis(c, ledgerName);
+                    c.commit();
+                } finally {
+                    rollbackQuietly(c);
+                    c.setAutoCommit(true);
+                }
             }
             if (projectorEnabled && projector == null) {
                 projector = new Projector(this, description());
