@@ -1,5 +1,8 @@
 package omni.ingest;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import omni.kernel.Result;
@@ -34,6 +37,7 @@ final class JsonItemReader {
     private static final int UNESCAPE_INVALID = -1;
     private static final int UNESCAPE_TOO_LONG = -2;
     private static final byte[] HEX_VALUE = new byte[256];
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         Arrays.fill(HEX_VALUE, (byte) -1);
@@ -93,10 +97,7 @@ final class JsonItemReader {
     IngestOutcome readNdjson(int length) {
         int lineStart = 0;
         while (lineStart < length) {
-            int lineEnd = lineStart;
-            while (lineEnd < length && b[lineEnd] != '\n') {
-                lineEnd++;
-            }
+            int lineEnd = indexOfNewline(b, lineStart, length);
             p = lineStart;
             end = lineEnd;
             skipWhitespace();
@@ -121,6 +122,22 @@ final class JsonItemReader {
             lineStart = lineEnd + 1;
         }
         return batch.count == 0 ? IngestOutcome.UNPARSEABLE : IngestOutcome.OK;
+    }
+
+    /** First '\n' in [from, to), or to: eight bytes a step (the classic has-zero-byte test on b ^ '\n'). */
+    static int indexOfNewline(byte[] a, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONG_LE.get(a, i) ^ 0x0a0a0a0a0a0a0a0aL;
+            long zeroBytes = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+            if (zeroBytes != 0) {
+                return i + (Long.numberOfTrailingZeros(zeroBytes) >>> 3);
+            }
+        }
+        while (i < to && a[i] != '\n') {
+            i++;
+        }
+        return i;
     }
 
     private IngestOutcome readArray() {
@@ -337,6 +354,9 @@ final class JsonItemReader {
             bad = true;
             return skipValue();
         }
+        if (decodePlainHexId(out, offset)) {
+            return true;
+        }
         if (!scanString()) {
             return false;
         }
@@ -362,6 +382,29 @@ final class JsonItemReader {
         if (invalid < 0) {
             bad = true;
         }
+        return true;
+    }
+
+    /**
+     * The common case in one pass: a quote, 64 lowercase hex digits, a quote. Anything else (escapes, other
+     * lengths, other digits) returns false, leaving p unchanged for the general path.
+     */
+    private boolean decodePlainHexId(byte[] out, int offset) {
+        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"') {
+            return false;
+        }
+        int invalid = 0;
+        int at = p + 1;
+        for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
+            int hi = HEX_VALUE[b[at + 2 * k] & 0xff];
+            int lo = HEX_VALUE[b[at + 2 * k + 1] & 0xff];
+            invalid |= hi | lo;
+            out[offset + k] = (byte) (hi << 4 | lo);
+        }
+        if (invalid < 0) {
+            return false;
+        }
+        p += HEX_ID_SIZE + 2;
         return true;
     }
 
@@ -404,16 +447,25 @@ final class JsonItemReader {
             src = keyScratch;
             from = 0;
         }
-        if (size < 0 || size > KEY_SIZE_MAX) {
+        return keyOf(src, from, size);
+    }
+
+    /** Picks the one candidate by size and first byte, then compares it whole. */
+    private static int keyOf(byte[] src, int from, int size) {
+        int key = switch (size) {
+            case 2 -> KEY_ID;
+            case 3 -> KEY_SEQ;
+            case 4 -> KEY_MEMO;
+            case 6 -> src[from] == 's' ? KEY_SENDER : KEY_AMOUNT;
+            case 7 -> KEY_PARENTS;
+            case 8 -> KEY_RECEIVER;
+            case 9 -> KEY_TIMESTAMP;
+            default -> KEY_UNKNOWN;
+        };
+        if (key == KEY_UNKNOWN || !Arrays.equals(KEY_NAMES[key], 0, size, src, from, from + size)) {
             return KEY_UNKNOWN;
         }
-        for (int key = 0; key < KEY_NAMES.length; key++) {
-            byte[] name = KEY_NAMES[key];
-            if (name.length == size && Arrays.equals(name, 0, size, src, from, from + size)) {
-                return key;
-            }
-        }
-        return KEY_UNKNOWN;
+        return key;
     }
 
     private void beginItem() {

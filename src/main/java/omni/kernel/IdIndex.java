@@ -29,8 +29,11 @@ final class IdIndex {
     static final int POSITION_BITS = 28;
     static final int POSITION_COUNT_MAX = (1 << POSITION_BITS) - 1;
     private static final int POSITION_MASK = (1 << POSITION_BITS) - 1;
-    /** 4096 recent positions (16 KiB): covers parents taken from the last few batches of tips. */
-    private static final int RECENT_SIZE = 1 << 12;
+    /**
+     * 16,384 recent positions (64 KiB, stays in L2): direct-mapped, so an entry survives the next 1,000
+     * insertions with probability (1 - 1/16384)^1000 = 94%, which covers parents taken from the last batches' tips.
+     */
+    private static final int RECENT_SIZE = 1 << 14;
     private static final int CHUNK_COUNT_MAX = (POSITION_COUNT_MAX >>> CHUNK_SHIFT) + 1;
     /** Rebuilt at twice the size once 3/4 full; see the class comment for the memory this gives. */
     private static final int LOAD_NUMERATOR = 3;
