@@ -68,6 +68,27 @@ final class IdIndex {
         if (candidate >= 0 && matches(candidate, prefix, id, offset)) {
             return candidate;
         }
+        return findInTable(prefix, hash, id, offset);
+    }
+
+    /** As {@link #find}, skipping the recent cache: for ids that are nearly always new (the EXISTS check). */
+    int findUncached(byte[] id, int offset) {
+        long prefix = (long) LONG_BE.get(id, offset);
+        return findInTable(prefix, Kernel.mix64(prefix ^ seed), id, offset);
+    }
+
+    /**
+     * Reads the table slot where the id's probe run starts and returns it: a hint that brings the line into
+     * cache. Called for a whole batch in a tight loop before validation, the loads overlap (many misses in
+     * flight at once) instead of one miss per item in turn.
+     */
+    int touch(byte[] id, int offset) {
+        long hash = Kernel.mix64((long) LONG_BE.get(id, offset) ^ seed);
+        int[] t = table;
+        return t[(int) (hash >>> 32) & (t.length - 1)];
+    }
+
+    private int findInTable(long prefix, long hash, byte[] id, int offset) {
         int[] t = table;
         int mask = t.length - 1;
         int fingerprint = (int) hash & ~POSITION_MASK;
