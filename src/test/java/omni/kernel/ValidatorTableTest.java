@@ -103,6 +103,13 @@ class ValidatorTableTest {
     }
 
     static List<Row> rows() {
+        List<Row> rows = new java.util.ArrayList<>(precedenceRows());
+        rows.addAll(meetingRows());
+        return rows;
+    }
+
+    /** One row per result in precedence order, then boundaries that must pass. */
+    static List<Row> precedenceRows() {
         return List.of(
             new Row("malformed (as ingest marks it)", Result.MALFORMED, -1, item -> item.ingestMalformed = true),
             new Row("malformed (negative amount built by hand)", Result.MALFORMED, -1, item -> item.amount = -5),
@@ -136,8 +143,12 @@ class ValidatorTableTest {
             new Row("accepted: issuer down to exactly -(2^63-1)", Result.ACCEPTED, 3, ValidatorTableTest::issueAll),
             new Row("accepted: equal timestamp to parent", Result.ACCEPTED, 3, item -> item.timestamp = NOW_MS),
             new Row("seq_reused: issuer seq 0 (genesis has it)", Result.SEQ_REUSED, -1, ValidatorTableTest::issuerSeqZero),
-            new Row("seq_gap: seq 0 of an account", Result.SEQ_GAP, -1, item -> item.seq = 0),
-            // two failures meet: the earlier wins
+            new Row("seq_gap: seq 0 of an account", Result.SEQ_GAP, -1, item -> item.seq = 0));
+    }
+
+    /** Two failures meet: the earlier one wins. */
+    static List<Row> meetingRows() {
+        return List.of(
             new Row("id_mismatch beats amount 0", Result.ID_MISMATCH, -1, item -> {
                 item.givenId = filled(7);
                 item.amount = 0;
