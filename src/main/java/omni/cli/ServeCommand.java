@@ -1,0 +1,196 @@
+package omni.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import java.util.Map;
+import java.util.logging.Logger;
+
+import omni.bus.BusState;
+import omni.bus.EventBus;
+import omni.bus.InProcessBus;
+import omni.bus.RedisBus;
+import omni.cluster.HazelcastPartitioning;
+import omni.config.BuildInfo;
+import omni.config.Setting;
+import omni.config.Settings;
+import omni.config.SettingsException;
+import omni.gateway.ComponentInfo;
+import omni.gateway.CheckpointService;
+import omni.gateway.EventService;
+import omni.gateway.Gateway;
+import omni.gateway.ProofService;
+import omni.gateway.TransactionService;
+import omni.ledger.Engine;
+import omni.ledger.EngineTransferLookup;
+import omni.ledger.Store;
+import omni.ledger.StoreEventSource;
+import omni.ledger.Stores;
+import omni.proof.Checkpointer;
+import omni.proof.LevelCache;
+import omni.proof.NodeKey;
+import omni.proof.Prover;
+import omni.proof.StorageException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code omni serve}: reads the settings, builds the node's components, starts the gateway, prints one start-up
+ * line, and runs until SIGTERM/SIGINT. This class is the composition root: components are built and wired in
+ * {@link #start}, and each registers its shutdown hook there, in stop order.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Runs the node (the default command). Every setting below can also come from the environment "
+                + "or omni.yaml.")
+public final class ServeCommand implements Callable<Integer>, ConfiguredCommand {
+    static final int EXIT_BAD_CONFIG = 2;
+    static final int EXIT_START_FAILED = 1;
+    /** How often the checkpointer's start is retried while storage is not ready. */
+    private static final long CHECKPOINTER_START_RETRY_MS = 1_000;
+    private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (default ./omni.yaml if present).")
+    Path configFile;
+
+    /** A started node: its gateway and the shutdown sequence that stops it. */
+    public record Node(Settings settings, Gateway gateway, Shutdown shutdown) {
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintStream out = System.out;
+        Settings settings;
+        try {
+            settings = SettingOptions.load(spec, configFile);
+        } catch (SettingsException e) {
+            System.err.println("omni: " + e.getMessage());
+            return EXIT_BAD_CONFIG;
+        }
+        settings.warnings().forEach(w -> System.err.println("omni: warning: " + w));
+        Shutdown shutdown = new Shutdown();
+        shutdown.installSignalHandlers();
+        Node node;
+        try {
+            node = start(settings, shutdown);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("omni: cannot start: " + e.getMessage());
+            shutdown.run();
+            return EXIT_START_FAILED;
+        }
+        out.println(readyLine(node));
+        out.println(adminTokenLine(node));
+        out.flush();
+        return shutdown.await();
+    }
+
+    /**
+     * Builds and starts every component of a node. Shutdown hooks are registered in stop order: the gateway
+     * drains first, then the checkpointer, the engine (which commits what it sequenced), the bus, the store.
+     */
+    public static Node start(Settings settings, Shutdown shutdown) throws IOException {
+        Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
+                settings.string(Setting.DB_PASSWORD), settings.dataDir());
+        Engine engine = new Engine(store, settings.ledgerName(), HazelcastPartitioning::partitionOf);
+        StoreEventSource source = new StoreEventSource(store);
+        EventBus bus = settings.redisUrl().isEmpty() ? new InProcessBus() : new RedisBus(settings.redisUrl(), source);
+        NodeKey key = NodeKey.loadOrCreate(settings.dataDir());
+        LevelCache levels = new LevelCache(store, LevelCache.BYTES_MAX_DEFAULT);
+        Checkpointer checkpointer = new Checkpointer(store, key, levels,
+                settings.longValue(Setting.CHECKPOINT_INTERVAL_MS),
+                checkpoint -> bus.publishCheckpoint(checkpoint.seq(), checkpoint.toJson()));
+        engine.onCommitted((first, last, ids, offset) -> {
+            bus.publishCommit(first, last, ids, offset);
+            checkpointer.noteCommitted(last);
+        });
+        Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
+                .api(new CheckpointService(store),
+                        new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
+                                key.publicKey()),
+                        new EventService(bus, source))
+                .nodeField("publicKey", key::publicKeyHex)
+                .component("storage", () -> storageInfo(settings, store))
+                .component("bus", () -> busInfo(bus.state()))
+                .component("cluster", () -> clusterInfo(settings))
+                .build();
+        shutdown.register("gateway", gateway::stop);
+        shutdown.register("checkpointer", checkpointer::close);
+        shutdown.register("engine", engine);
+        shutdown.register("bus", bus);
+        shutdown.register("storage", store);
+        bus.start();
+        engine.start();
+        startCheckpointerWhenReady(engine, checkpointer);
+        gateway.start();
+        return new Node(settings, gateway, shutdown);
+    }
+
+    /**
+     * The checkpointer reads the chain head from storage, so it starts once the engine has opened the store and
+     * replayed it; while storage is down that may take a while, hence a thread of its own that retries.
+     */
+    private static void startCheckpointerWhenReady(Engine engine, Checkpointer checkpointer) {
+        Thread.ofVirtual().name("omni-checkpointer-start").start(() -> {
+            try {
+                while (true) {
+                    if (engine.awaitReady(CHECKPOINTER_START_RETRY_MS)) {
+                        try {
+                            checkpointer.start();
+                            return;
+                        } catch (StorageException e) {
+                            LOG.warning("checkpointer not started yet: " + e.getMessage());
+                        }
+                    }
+                    Thread.sleep(CHECKPOINTER_START_RETRY_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    static ComponentInfo storageInfo(Settings settings, Store store) {
+        return new ComponentInfo(store.kind(), storageTarget(settings), !settings.dbUrl().isEmpty(), store.description());
+    }
+
+    private static String storageTarget(Settings settings) {
+        return settings.dbUrl().isEmpty()
+                ? settings.dataDir().resolve("ledger").toString()
+                : settings.dbUrl().substring("jdbc:postgresql://".length());
+    }
+
+    static ComponentInfo busInfo(BusState state) {
+        return new ComponentInfo(state.kind(), state.target() == null ? "this process" : state.target(),
+                BusState.REDIS.equals(state.kind()), state.describe(),
+                Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
+    }
+
+    static ComponentInfo clusterInfo(Settings settings) {
+        return new ComponentInfo("single", "this node", true, "single member");
+    }
+
+    /** {@code OMNI <version> ready at http://<host>:<port> — storage: …, bus: …, cluster: …} */
+    static String readyLine(Node node) {
+        String host = node.settings().httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = "localhost";
+        }
+        return "OMNI " + BuildInfo.version() + " ready at http://" + host + ":" + node.gateway().port()
+                + " \u2014 storage: " + node.gateway().component("storage").description()
+                + ", bus: " + node.gateway().component("bus").description()
+                + ", cluster: " + node.gateway().component("cluster").description();
+    }
+
+    static String adminTokenLine(Node node) {
+        Path file = node.gateway().tokens().adminTokenFile();
+        return file == null
+                ? "Admin token: from OMNI_ADMIN_TOKEN (admin.token)."
+                : "Admin token: in " + file.toAbsolutePath().normalize() + " (mode 0600); send it as Authorization: Bearer <token>.";
+    }
+}

@@ -1,0 +1,243 @@
+package omni.gateway;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
+import omni.config.BuildInfo;
+import omni.config.Setting;
+import omni.config.Settings;
+import omni.metrics.MetricsService;
+
+/**
+ * The HTTP front of a node: one Helidon WebServer with health, metrics, OpenAPI, authentication, the concurrency
+ * bound, the 8 MiB body bound, one error mapper, and the API services mounted under {@code /api/v1}.
+ *
+ * <pre>{@code
+ * Gateway gateway = Gateway.builder(settings)
+ *         .api(new TransactionService(engine), new AccountService(engine))   // paths relative to /api/v1
+ *         .readiness("storage", () -> store.ping() ? Readiness.ok() : Readiness.notReady("..."))
+ *         .component("storage", () -> new ComponentInfo("postgresql", "127.0.0.1:15432/omni", true, "..."))
+ *         .nodeField("publicKey", () -> hex)
+ *         .build()
+ *         .start();
+ * }</pre>
+ */
+public final class Gateway {
+    /** SPEC section 5: request bodies are at most 8 MiB. */
+    public static final long PAYLOAD_SIZE_MAX = 8L * 1024 * 1024;
+    public static final String API_PREFIX = "/api/v1";
+    // In-flight requests get this long to finish after readiness turns 503; with the 10 s exit budget it leaves
+    // time for the components' own shutdown hooks (commit drain, store close).
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final long DRAIN_POLL_MS = 10;
+    // After in-flight requests have drained, idle keep-alive connections (scrapers, pooled clients) are waited on
+    // only this long before they are cut; waiting longer would spend the 10 s exit budget on idle sockets.
+    static final Duration CONNECTION_CLOSE_GRACE = Duration.ofMillis(500);
+
+    private final Settings settings;
+    private final TokenStore tokens;
+    private final List<HttpService> apiServices;
+    private final Map<String, HttpService> mounts;
+    private final Map<String, ReadinessCheck> readinessChecks;
+    private final NodeService node;
+    private final OpenApi openApi;
+    private final ConcurrencyLimit limit;
+    private final MetricsService metrics;
+    private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean draining;
+    private volatile WebServer server;
+
+    private Gateway(Builder b) throws IOException {
+        this.settings = b.settings;
+        this.tokens = TokenStore.open(settings.dataDir(), settings.string(Setting.ADMIN_TOKEN));
+        this.apiServices = List.copyOf(b.apiServices);
+        this.mounts = new LinkedHashMap<>(b.mounts);
+        this.readinessChecks = new LinkedHashMap<>(b.readinessChecks);
+        Map<String, Supplier<Object>> fields = new LinkedHashMap<>();
+        String hostName = hostName();
+        fields.put("nodeId", () -> hostName + ":" + port());
+        fields.putAll(b.nodeFields);
+        this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
+        this.openApi = OpenApi.load(BuildInfo.version());
+        this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
+        this.metrics = new MetricsService(BuildInfo.version());
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    public static Builder builder(Settings settings) {
+        return new Builder(settings);
+    }
+
+    /** Applies routing, limits and error handling to a server builder (start() uses it; so do @ServerTest tests). */
+    public void configure(WebServerConfig.Builder server) {
+        ErrorMapper errors = new ErrorMapper(routes, PAYLOAD_SIZE_MAX);
+        DirectHandlers.Builder direct = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            direct.addHandler(type, errors);
+        }
+        server.featuresDiscoverServices(false)
+                .shutdownHook(false)
+                .maxPayloadSize(PAYLOAD_SIZE_MAX)
+                .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
+                .directHandlers(direct.build())
+                .routing(routing -> routing(routing, errors));
+    }
+
+    private void routing(HttpRouting.Builder routing, ErrorMapper errors) {
+        routes.clear();
+        routing.addFilter(limit)
+                .addFilter(new AuthFilter(tokens))
+                .error(Throwable.class, errors);
+        RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
+        RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
+        RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
+        List<HttpService> api = new ArrayList<>();
+        api.add(node);
+        api.add(new TokenService(tokens));
+        api.addAll(apiServices);
+        RouteRecorder.register(routing, API_PREFIX, routes, api);
+        mounts.forEach((path, service) -> routing.register(path, service));
+    }
+
+    /** Starts the server on the configured host and port; returns once it accepts connections. */
+    public Gateway start() {
+        WebServerConfig.Builder builder = WebServer.builder()
+                .host(settings.httpHost())
+                .port(settings.httpPort());
+        configure(builder);
+        server = builder.build().start();
+        return this;
+    }
+
+    /** The port actually bound (differs from the setting when that is 0). */
+    public int port() {
+        return node.port();
+    }
+
+    /** Readiness turns 503 from now on; requests are still served. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Drains: readiness 503 at once, waits up to DRAIN_TIMEOUT for in-flight requests, then stops the server. */
+    public void stop() {
+        draining = true;
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        while (limit.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(DRAIN_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        WebServer s = server;
+        if (s != null) {
+            s.stop();
+        }
+    }
+
+    /** Every route registered by the gateway and the API services (not the non-API mounts such as the console). */
+    public List<Route> routes() {
+        synchronized (routes) {
+            return List.copyOf(routes);
+        }
+    }
+
+    public OpenApi openApi() {
+        return openApi;
+    }
+
+    public TokenStore tokens() {
+        return tokens;
+    }
+
+    /** What {@code GET /api/v1/node} answers. */
+    public Map<String, Object> node() {
+        return node.describe();
+    }
+
+    /** The current description of a component ("storage", "bus", "cluster"). */
+    public ComponentInfo component(String role) {
+        return node.component(role);
+    }
+
+    public static final class Builder {
+        private final Settings settings;
+        private final List<HttpService> apiServices = new ArrayList<>();
+        private final Map<String, HttpService> mounts = new LinkedHashMap<>();
+        private final Map<String, ReadinessCheck> readinessChecks = new LinkedHashMap<>();
+        private final Map<String, Supplier<Object>> nodeFields = new LinkedHashMap<>();
+        private final Map<String, Supplier<ComponentInfo>> components = new LinkedHashMap<>();
+
+        private Builder(Settings settings) {
+            this.settings = settings;
+            nodeFields.put("version", BuildInfo::version);
+            nodeFields.put("ledger", settings::ledgerName);
+        }
+
+        /** API services, mounted under /api/v1 behind authentication; their paths are relative to /api/v1. */
+        public Builder api(HttpService... services) {
+            apiServices.addAll(List.of(services));
+            return this;
+        }
+
+        /** A service outside /api (no authentication, not in /openapi), e.g. the console at "/". */
+        public Builder mount(String path, HttpService service) {
+            if (AuthFilter.isApi(path)) {
+                throw new IllegalArgumentException("mount " + path + " with api(...), so it is authenticated");
+            }
+            mounts.put(path, service);
+            return this;
+        }
+
+        /** A condition for /health/ready; the name appears in its body. */
+        public Builder readiness(String name, ReadinessCheck check) {
+            if (readinessChecks.putIfAbsent(name, check) != null) {
+                throw new IllegalArgumentException("readiness check " + name + " registered twice");
+            }
+            return this;
+        }
+
+        /** A component ("storage", "bus", "cluster") shown by /api/v1/node; asked on every call, so it may be live. */
+        public Builder component(String role, Supplier<ComponentInfo> info) {
+            components.put(role, info);
+            return this;
+        }
+
+        /** A top-level field of /api/v1/node (nodeId = host:port, version and ledger are preset; publicKey, ...). */
+        public Builder nodeField(String name, Supplier<Object> value) {
+            nodeFields.put(name, value);
+            return this;
+        }
+
+        /** Creates the gateway: opens the token store (creating the data directory and admin token if needed). */
+        public Gateway build() throws IOException {
+            return new Gateway(this);
+        }
+    }
+}
