@@ -14,7 +14,11 @@ import omni.kernel.TransferBatch;
  * that is valid JSON of the wrong shape sets {@link #bad} and reading goes on to the item's end.
  */
 final class JsonItemReader {
-    /** Nesting allowed inside values that are skipped (unknown keys, non-object items); deeper is unparseable. */
+    /**
+     * Nesting allowed inside values that are skipped (unknown keys, non-object items); deeper is unparseable. A
+     * transfer itself nests 2 deep (object, parents); 64 is ample for any value a client might send by mistake
+     * and bounds the container stack to 64 booleans.
+     */
     static final int NESTING_DEPTH_MAX = 64;
     private static final int KEY_SENDER = 0;
     private static final int KEY_RECEIVER = 1;

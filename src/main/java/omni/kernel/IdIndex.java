@@ -38,6 +38,7 @@ final class IdIndex {
     /** Rebuilt at twice the size once 3/4 full; see the class comment for the memory this gives. */
     private static final int LOAD_NUMERATOR = 3;
     private static final int LOAD_DENOMINATOR = 4;
+    /** 4 KiB to start: a new kernel is small; the table doubles as transfers arrive (or is sized by a hint). */
     private static final int TABLE_CAPACITY_MIN = 1 << 10;
 
     private final byte[][] idChunks = new byte[CHUNK_COUNT_MAX][];
@@ -49,8 +50,10 @@ final class IdIndex {
 
     IdIndex(long seed, int expectedCount) {
         this.seed = seed;
+        // A sizing hint only: clamped to what the index can hold, so that no hint can loop or overflow here.
+        int expected = Math.min(Math.max(expectedCount, 0), POSITION_COUNT_MAX);
         int capacity = TABLE_CAPACITY_MIN;
-        while ((long) expectedCount * LOAD_DENOMINATOR > (long) capacity * LOAD_NUMERATOR) {
+        while ((long) expected * LOAD_DENOMINATOR > (long) capacity * LOAD_NUMERATOR) {
             capacity *= 2;
         }
         table = new int[capacity];
