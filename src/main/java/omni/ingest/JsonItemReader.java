@@ -68,6 +68,9 @@ final class JsonItemReader {
     private int stringStart;
     private int stringEnd;
     private boolean stringEscaped;
+    /** Where {@link #stringContent} found the content: the body itself, or a scratch array. */
+    private byte[] text;
+    private int textFrom;
     private long number;
 
     JsonItemReader(byte[] body, TransferBatch batch) {
@@ -364,18 +367,15 @@ final class JsonItemReader {
         if (!scanString()) {
             return false;
         }
-        byte[] src = b;
-        int from = stringStart;
-        int size = stringEnd - stringStart;
-        if (stringEscaped) {
-            size = unescape(b, stringStart, stringEnd, hexScratch, 0, HEX_ID_SIZE);
-            src = hexScratch;
-            from = 0;
-        }
-        if (size != HEX_ID_SIZE) {
+        int size = stringContent(hexScratch, HEX_ID_SIZE);
+        if (size != HEX_ID_SIZE || !decodeHex(text, textFrom, out, offset)) {
             bad = true;
-            return true;
         }
+        return true;
+    }
+
+    /** 64 lowercase hex digits at {@code src[from]} into 32 bytes; false (out partly written) if any is not one. */
+    private static boolean decodeHex(byte[] src, int from, byte[] out, int offset) {
         int invalid = 0;
         for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
             int hi = HEX_VALUE[src[from + 2 * k] & 0xff];
@@ -383,10 +383,23 @@ final class JsonItemReader {
             invalid |= hi | lo;
             out[offset + k] = (byte) (hi << 4 | lo);
         }
-        if (invalid < 0) {
-            bad = true;
+        return invalid >= 0;
+    }
+
+    /**
+     * The content of the string just scanned: in place, or unescaped into {@code scratch} when it holds escapes.
+     * Sets {@link #text} and {@link #textFrom}; returns the size, negative when it does not unescape into
+     * {@code sizeMax} bytes.
+     */
+    private int stringContent(byte[] scratch, int sizeMax) {
+        if (!stringEscaped) {
+            text = b;
+            textFrom = stringStart;
+            return stringEnd - stringStart;
         }
-        return true;
+        text = scratch;
+        textFrom = 0;
+        return unescape(b, stringStart, stringEnd, scratch, 0, sizeMax);
     }
 
     /**
@@ -394,18 +407,7 @@ final class JsonItemReader {
      * lengths, other digits) returns false, leaving p unchanged for the general path.
      */
     private boolean decodePlainHexId(byte[] out, int offset) {
-        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"') {
-            return false;
-        }
-        int invalid = 0;
-        int at = p + 1;
-        for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
-            int hi = HEX_VALUE[b[at + 2 * k] & 0xff];
-            int lo = HEX_VALUE[b[at + 2 * k + 1] & 0xff];
-            invalid |= hi | lo;
-            out[offset + k] = (byte) (hi << 4 | lo);
-        }
-        if (invalid < 0) {
+        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"' || !decodeHex(b, p + 1, out, offset)) {
             return false;
         }
         p += HEX_ID_SIZE + 2;
@@ -443,15 +445,8 @@ final class JsonItemReader {
         if (!scanString()) {
             return KEY_SYNTAX;
         }
-        byte[] src = b;
-        int from = stringStart;
-        int size = stringEnd - stringStart;
-        if (stringEscaped) {
-            size = unescape(b, stringStart, stringEnd, keyScratch, 0, KEY_SIZE_MAX);
-            src = keyScratch;
-            from = 0;
-        }
-        return keyOf(src, from, size);
+        int size = stringContent(keyScratch, KEY_SIZE_MAX);
+        return keyOf(text, textFrom, size);
     }
 
     /** Picks the one candidate by size and first byte, then compares it whole. */

@@ -32,26 +32,8 @@ class ValidatorTableTest {
         boolean ingestMalformed;
 
         void writeTo(TransferBatch batch) {
-            batch.clear();
-            int i = batch.count++;
-            batch.sender[i] = sender;
-            batch.receiver[i] = receiver;
-            batch.amount[i] = amount;
-            batch.seq[i] = seq;
-            batch.timestamp[i] = timestamp;
-            batch.parentCount[i] = parents.length;
-            batch.parentOffset[i] = batch.reserveParents(parents.length);
-            for (int k = 0; k < parents.length; k++) {
-                System.arraycopy(parents[k], 0, batch.parents, batch.parentOffset[i] + 32 * k, 32);
-            }
-            batch.memoSize[i] = memo.length;
-            batch.memoOffset[i] = batch.reserveMemo(memo.length);
-            System.arraycopy(memo, 0, batch.memos, batch.memoOffset[i], memo.length);
-            batch.idGiven[i] = givenId != null;
-            if (givenId != null) {
-                System.arraycopy(givenId, 0, batch.givenId, 0, 32);
-            }
-            batch.result[i] = (ingestMalformed ? Result.MALFORMED : Result.ACCEPTED).code();
+            RandomizedKernelTest.fill(batch, List.of(new ReferenceLedger.Tx(sender, receiver, amount, seq, timestamp,
+                    parents, memo, givenId, ingestMalformed)), false);
         }
     }
 
