@@ -68,7 +68,7 @@ public class BusPublishBenchmark {
 
     private static void awaitRedis(int port) throws InterruptedException {
         for (int attempt = 0; attempt < 200; attempt++) {
-            try (Jedis jedis = new Jedis("127.0.0.1", port, 500)) {
+            try (Jedis jedis = PrivateRedis.client(port, null)) {
                 jedis.ping();
                 return;
             } catch (RuntimeException e) {

@@ -69,6 +69,11 @@ public final class RedisBus implements EventBus {
     private final String checkpointStream;
     private final XAddParams xAddParams;
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
+    /** Counted down by close(): wakes the backoff wait. The bus thread is never interrupted: an interrupt during
+     *  the store's file I/O (H2's FileChannel) would close the embedded database. */
+    private final CountDownLatch closeSignal = new CountDownLatch(1);
+    /** The bus thread's subscription while connected; close() closes it to wake a waiting poll. */
+    private volatile ReplayingSubscription current;
     private final Thread thread;
     private volatile boolean closing;
     private volatile boolean connected;
@@ -213,8 +218,9 @@ public final class RedisBus implements EventBus {
     private void pump(Jedis jedis) throws InterruptedException {
         adoptWhatRedisHas(jedis);
         try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
+            current = events;
             becameConnected(events.replayBacklog());
-            while (!closing) {
+            while (!closing && !events.isClosed()) {
                 BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
                 if (event == null) {
                     jedis.ping();
@@ -224,6 +230,8 @@ public final class RedisBus implements EventBus {
                 }
                 persistWatermark(false);
             }
+        } finally {
+            current = null;
         }
     }
 
@@ -335,10 +343,10 @@ public final class RedisBus implements EventBus {
         }
     }
 
+    /** Waits {@code ms}; false when the bus is closing. */
     private boolean sleep(long ms) {
         try {
-            Thread.sleep(ms);
-            return true;
+            return !closeSignal.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             return false;
         }
@@ -357,7 +365,11 @@ public final class RedisBus implements EventBus {
     @Override
     public void close() {
         closing = true;
-        thread.interrupt();
+        closeSignal.countDown();
+        ReplayingSubscription events = current;
+        if (events != null) {
+            events.close();
+        }
         try {
             thread.join(CLOSE_WAIT_MS);
         } catch (InterruptedException e) {

@@ -43,11 +43,11 @@ class RedisBusTest {
             }
         };
         Thread subscriber = Thread.ofVirtual().start(() -> {
-            try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            try (Jedis jedis = PrivateRedis.client(6379, null)) {
                 jedis.subscribe(pubSub, prefix + "transaction.commit", prefix + "checkpoint.created");
             }
         });
-        try (RedisBus bus = new RedisBus("redis://127.0.0.1:6379", source, prefix); Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+        try (RedisBus bus = new RedisBus("redis://127.0.0.1:6379", source, prefix); Jedis jedis = PrivateRedis.client(6379, null)) {
             bus.start();
             assertThat(bus.state().describe(), bus.state().connected(), is(true));
             waitFor("pub/sub subscribed", 5_000, () -> pubSub.isSubscribed() && pubSub.getSubscribedChannels() == 2);
@@ -66,7 +66,7 @@ class RedisBusTest {
         } finally {
             pubSub.unsubscribe();
             subscriber.join(5_000);
-            try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            try (Jedis jedis = PrivateRedis.client(6379, null)) {
                 jedis.del(prefix + "transaction.commit", prefix + "checkpoint.created");
             }
         }
