@@ -84,6 +84,11 @@ public final class RedisBus implements EventBus {
     /** Highest committed, as the publishers told us; written by the committer and the checkpointer. */
     private volatile long knownPosition;
     private volatile long knownSeq;
+    /** The first position and seq announced to this bus (publishers' threads write them once). */
+    private volatile long firstAnnouncedPosition = Long.MAX_VALUE;
+    private volatile long firstAnnouncedSeq = Long.MAX_VALUE;
+    /** False until the watermark was read from the ledger; nothing is published or stored before. */
+    private volatile boolean watermarkLoaded;
     // Bus thread only.
     private long persistedPosition = -1;
     private long persistedSeq = -1;
@@ -118,16 +123,16 @@ public final class RedisBus implements EventBus {
     /**
      * Loads the watermark (a first start begins at the ledger's current end: history from before Redis was
      * configured is not republished), registers metrics, starts the bus thread and waits for its first connection
-     * attempt (at most CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS), then logs whether Redis answered. Starts either way.
+     * attempt (at most CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS), then logs whether Redis answered. Starts either way,
+     * even when the ledger cannot be read yet (the bus thread loads the watermark once it can).
      */
     @Override
     public void start() {
-        knownPosition = source.lastPosition();
-        knownSeq = source.latestCheckpointSeq();
-        publishedPosition = loadWatermark(META_POSITION, knownPosition);
-        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, knownSeq);
-        persistedPosition = publishedPosition;
-        persistedSeq = publishedSeq;
+        try {
+            loadWatermarks();
+        } catch (RuntimeException e) {
+            detail = "cannot read the ledger: " + reason(e) + "; Redis publishing starts once it answers";
+        }
         BusMetrics.register(this);
         thread.start();
         try {
@@ -137,6 +142,18 @@ public final class RedisBus implements EventBus {
         }
         BusState state = state();
         LOG.log(state.connected() ? Level.INFO : Level.WARNING, state.describe());
+    }
+
+    /** Before the bus thread starts, or on it. */
+    private void loadWatermarks() {
+        knownPosition = Math.max(knownPosition, source.lastPosition());
+        knownSeq = Math.max(knownSeq, source.latestCheckpointSeq());
+        // A first start publishes what was announced since start(), even if the ledger could only be read later.
+        publishedPosition = loadWatermark(META_POSITION, Math.min(source.lastPosition(), firstAnnouncedPosition - 1));
+        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, Math.min(source.latestCheckpointSeq(), firstAnnouncedSeq - 1));
+        persistedPosition = publishedPosition;
+        persistedSeq = publishedSeq;
+        watermarkLoaded = true;
     }
 
     private long loadWatermark(String key, long ledgerEnd) {
@@ -155,12 +172,18 @@ public final class RedisBus implements EventBus {
     @Override
     public void publishCommit(long firstPosition, long lastPosition, byte[] ids, int idsOffset) {
         local.publishCommit(firstPosition, lastPosition, ids, idsOffset);
+        if (firstAnnouncedPosition == Long.MAX_VALUE) {
+            firstAnnouncedPosition = firstPosition;
+        }
         knownPosition = lastPosition;
     }
 
     @Override
     public void publishCheckpoint(long seq, String checkpointJson) {
         local.publishCheckpoint(seq, checkpointJson);
+        if (firstAnnouncedSeq == Long.MAX_VALUE) {
+            firstAnnouncedSeq = seq;
+        }
         knownSeq = seq;
     }
 
@@ -194,6 +217,9 @@ public final class RedisBus implements EventBus {
         long backoffMs = BACKOFF_MIN_MS;
         while (!closing) {
             try (Jedis jedis = new Jedis(target.hostAndPort(), target.clientConfig(CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS))) {
+                if (!watermarkLoaded) {
+                    loadWatermarks();
+                }
                 jedis.ping();
                 backoffMs = BACKOFF_MIN_MS;
                 pump(jedis);
@@ -321,6 +347,9 @@ public final class RedisBus implements EventBus {
 
     /** Writes the watermark if it moved and (unless forced) WATERMARK_INTERVAL_MS passed. Bus thread or after it. */
     private void persistWatermark(boolean force) {
+        if (!watermarkLoaded) {
+            return;
+        }
         long position = publishedPosition;
         long seq = publishedSeq;
         long nowMs = System.currentTimeMillis();

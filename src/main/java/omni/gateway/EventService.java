@@ -76,8 +76,15 @@ public final class EventService implements HttpService, AutoCloseable {
     private void events(ServerRequest request, ServerResponse response) {
         Optional<String> lastEventId = request.headers().first(LAST_EVENT_ID)
                 .or(() -> request.query().first("lastEventId").asOptional());
-        long lastPosition = source.lastPosition();
-        long latestSeq = source.latestCheckpointSeq();
+        long lastPosition;
+        long latestSeq;
+        try {
+            lastPosition = source.lastPosition();
+            latestSeq = source.latestCheckpointSeq();
+        } catch (RuntimeException e) {
+            throw new ApiException(503, "Ledger unavailable", "the ledger cannot be read to start the event stream: "
+                    + e.getMessage(), RETRY_AFTER_SECONDS);
+        }
         long afterPosition = lastPosition;
         long afterSeq = latestSeq;
         if (lastEventId.isPresent()) {

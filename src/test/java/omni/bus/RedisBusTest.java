@@ -95,6 +95,27 @@ class RedisBusTest {
     }
 
     @Test
+    void unreadableLedgerAtStartDelaysPublishingButLosesNothing() throws Exception {
+        MemoryEventSource source = new MemoryEventSource(12);
+        source.commitAndPublish(new InProcessBus(), 5); // before this bus existed: not pushed to Redis on a first start
+        try (PrivateRedis redis = PrivateRedis.onFreePort()) {
+            redis.start();
+            source.unreachable(true);
+            RedisBus bus = new RedisBus(redis.url(), source);
+            bus.start();
+            assertThat(bus.state().describe(), containsString("cannot read the ledger"));
+            source.commitAndPublish(bus, 3);
+            source.unreachable(false);
+            StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source, new Coverage(5, 0));
+            source.commitAndPublish(bus, 2);
+            assertThat(consumer.awaitAll(10_000), is(true));
+            assertThat(consumer.stop().problems(), empty());
+            assertThat(bus.state().connected(), is(true));
+            bus.close();
+        }
+    }
+
+    @Test
     void threeOutagesUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
         MemoryEventSource source = MemoryEventSource.withPrintedSeed();
         try (PrivateRedis redis = PrivateRedis.onFreePort()) {

@@ -122,6 +122,11 @@ class EventServiceTest {
             assertThat(bad, response.statusCode(), is(400));
             assertThat(response.headers().firstValue("Content-Type").orElse(""), is("application/problem+json"));
         }
+        source.unreachable(true);
+        HttpResponse<String> unavailable = http.send(request(null).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unavailable.statusCode(), is(503));
+        assertThat(unavailable.body(), containsString("Ledger unavailable"));
+        source.unreachable(false);
     }
 
     @Test
