@@ -10,7 +10,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.sse.SseSink;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +19,6 @@ import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import omni.bus.BusEvent;
-import omni.bus.BusState;
 import omni.bus.EventBus;
 import omni.bus.EventSource;
 import omni.bus.ReplayingSubscription;
@@ -162,14 +160,6 @@ public final class EventService implements HttpService, AutoCloseable {
     public void close() {
         closed = true;
         streams.forEach(ReplayingSubscription::close);
-    }
-
-    /** The bus as /api/v1/node and the start-up line show it: kind, target, connected, backlog, detail. */
-    public static ComponentInfo busComponent(EventBus bus) {
-        BusState state = bus.state();
-        return new ComponentInfo(state.kind(), state.target() == null ? "this process" : state.target(),
-                state.kind().equals(BusState.REDIS), state.describe(),
-                Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
     }
 
     private static SseEvent event(String type, byte[] json, ReplayingSubscription events) {

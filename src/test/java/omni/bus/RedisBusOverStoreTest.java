@@ -14,11 +14,12 @@ import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 import omni.ledger.EmbeddedStore;
+import omni.ledger.StoreEventSource;
 import omni.proof.Checkpoint;
 import org.junit.jupiter.api.Test;
 
 /** The Redis bus over the real embedded store: history, durable watermark, a restart that republishes nothing twice. */
-class StoreEventSourceTest {
+class RedisBusOverStoreTest {
 
     @Test
     void redisBusOverTheStoreResumesFromItsDurableWatermarkWithoutDuplicates() throws Exception {
