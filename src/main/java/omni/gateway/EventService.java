@@ -3,6 +3,7 @@ package omni.gateway;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -124,7 +125,7 @@ public final class EventService implements HttpService, AutoCloseable {
             } finally {
                 streams.remove(events);
             }
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | CloseConnectionException e) {
             LOG.log(Level.FINE, "event client went away", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,7 +174,7 @@ public final class EventService implements HttpService, AutoCloseable {
     private static void closeQuietly(SseSink sink) {
         try {
             sink.close();
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | CloseConnectionException e) {
             // the client is already gone
         }
     }
