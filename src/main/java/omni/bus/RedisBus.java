@@ -141,7 +141,7 @@ public final class RedisBus implements EventBus {
             Thread.currentThread().interrupt();
         }
         BusState state = state();
-        LOG.log(state.connected() ? Level.INFO : Level.WARNING, state.describe());
+        LOG.log(state.connected() ? Level.INFO : Level.WARNING, "bus: " + state.describe());
     }
 
     /** Before the bus thread starts, or on it. */
@@ -325,9 +325,9 @@ public final class RedisBus implements EventBus {
 
     private void becameConnected(long replayBacklog) {
         connected = true;
-        detail = replayBacklog == 0 ? "publishing to Redis"
-                : "publishing to Redis; " + replayBacklog + " transfers and checkpoints it missed come from the ledger first";
-        LOG.info("bus: Redis at " + target + " answers; " + detail);
+        detail = "publishing to Redis";
+        LOG.info("bus: Redis at " + target + " answers; publishing to it"
+                + (replayBacklog == 0 ? "" : ", first " + replayBacklog + " transfers and checkpoints it missed, from the ledger"));
         local.publishState(state());
         firstAttempt.countDown();
     }

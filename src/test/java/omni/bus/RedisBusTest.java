@@ -232,7 +232,7 @@ class RedisBusTest {
             assertThat(gauge("omni_bus_connected"), is(1.0));
             java.util.logging.Logger.getLogger(RedisBus.class.getName()).removeHandler(handler);
             System.out.println("log: " + log);
-            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
+            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus: redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
             assertThat(log.toString(), containsString("answers"));
             assertThat(log.toString(), not(containsString("secret")));
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);
