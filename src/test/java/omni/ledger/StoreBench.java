@@ -17,6 +17,8 @@ import java.sql.PreparedStatement;
 public final class StoreBench {
     private static final int BATCH_ITEMS = 1_000;
 
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
     public static void main(String[] args) throws Exception {
         String kind = args[0];
         long rows = Long.parseLong(args[1]);
@@ -32,83 +34,103 @@ public final class StoreBench {
                 : new EmbeddedStore(dir, false);
         try {
             store.open("omni");
-            int batchCount = itemsPerAppend / BATCH_ITEMS;
-            LedgerGenerator g = new LedgerGenerator(42, "omni", 1_000);
-            TransferBatch[] batches = new TransferBatch[batchCount];
-            for (int b = 0; b < batchCount && !valid; b++) {
-                batches[b] = g.batch(BATCH_ITEMS, 0);
-            }
-            long appended = 0;
-            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-            long cpuStart = threads.getCurrentThreadCpuTime();
-            long start = System.nanoTime();
-            long generateNs = 0;
-            long generateCpuNs = 0;
-            while (appended < rows) {
-                long first = appended + 1;
-                if (valid) {
-                    long g0 = System.nanoTime();
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    for (int b = 0; b < batchCount; b++) {
-                        batches[b] = g.batch(BATCH_ITEMS, 0);
-                    }
-                    generateNs += System.nanoTime() - g0;
-                    generateCpuNs += threads.getCurrentThreadCpuTime() - c0;
-                }
-                for (int b = 0; b < batchCount && !valid; b++) {
-                    for (int i = 0; i < BATCH_ITEMS; i++) {
-                        batches[b].position[i] = first + (long) b * BATCH_ITEMS + i;
-                    }
-                }
-                if (kind.equals("postgresql-insert")) {
-                    insertWithArrays(store, batches, batchCount);
-                } else {
-                    store.append(batches, batchCount);
-                }
-                appended += (long) batchCount * BATCH_ITEMS;
-            }
-            double appendS = (System.nanoTime() - start - generateNs) / 1e9;
-            double appendCpuS = (threads.getCurrentThreadCpuTime() - cpuStart - generateCpuNs) / 1e9;
-            System.out.printf("%s append: %,d rows in %.2f s = %,.0f rows/s (%,d items per append;"
-                    + " appending thread's CPU %.2f s = %,.0f rows per CPU second)%n",
-                    kind, appended, appendS, appended / appendS, itemsPerAppend, appendCpuS, appended / appendCpuS);
-            long[] scanned = {0};
-            cpuStart = threads.getCurrentThreadCpuTime();
-            start = System.nanoTime();
-            omni.kernel.Kernel kernel = new omni.kernel.Kernel("omni",
-                    account -> (int) Long.remainderUnsigned(account, omni.kernel.Kernel.PARTITION_COUNT), (int) rows + 1);
-            store.scan(valid ? 1 : 0, appended, new TransferBatch(), chunk -> {
-                scanned[0] += chunk.count;
-                if (valid) {
-                    kernel.restore(chunk);
-                }
-            });
-            double scanS = (System.nanoTime() - start) / 1e9;
-            double scanCpuS = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
-            System.out.printf("%s scan%s: %,d rows in %.2f s = %,.0f rows/s (scanning thread's CPU %.2f s)%n",
-                    kind, valid ? " + Kernel.restore" : "", scanned[0], scanS, scanned[0] / scanS, scanCpuS);
-            cpuStart = threads.getCurrentThreadCpuTime();
-            start = System.nanoTime();
-            long projected = 0;
-            for (int n; (n = store.projectStep()) > 0; ) {
-                projected += n;
-            }
-            double projectS = (System.nanoTime() - start) / 1e9;
-            double projectCpuS = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
-            System.out.printf("%s projector: %,d transfers in %.2f s = %,.0f transfers/s (projecting thread's CPU %.2f s)%n",
-                    kind, projected, projectS, projected / projectS, projectCpuS);
+            long appended = append(store, kind, rows, itemsPerAppend, valid);
+            scan(store, kind, appended, rows, valid);
+            project(store, kind);
         } finally {
             store.close();
-            if (database != null && !keep) {
-                TestDatabases.drop(database);
-            } else if (database != null) {
-                System.out.println("kept database " + database);
-            } else if (!keep) {
-                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            cleanUp(database, dir, keep);
+        }
+    }
+
+    private static long append(JdbcStore store, String kind, long rows, int itemsPerAppend, boolean valid)
+            throws Exception {
+        int batchCount = itemsPerAppend / BATCH_ITEMS;
+        LedgerGenerator g = new LedgerGenerator(42, "omni", 1_000);
+        TransferBatch[] batches = new TransferBatch[batchCount];
+        for (int b = 0; b < batchCount && !valid; b++) {
+            batches[b] = g.batch(BATCH_ITEMS, 0);
+        }
+        long appended = 0;
+        long generateNs = 0;
+        long generateCpuNs = 0;
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        while (appended < rows) {
+            if (valid) {
+                long g0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
+                for (int b = 0; b < batchCount; b++) {
+                    batches[b] = g.batch(BATCH_ITEMS, 0);
                 }
+                generateNs += System.nanoTime() - g0;
+                generateCpuNs += THREADS.getCurrentThreadCpuTime() - c0;
             } else {
-                System.out.println("kept directory " + dir);
+                reposition(batches, batchCount, appended + 1);
+            }
+            if (kind.equals("postgresql-insert")) {
+                insertWithArrays(store, batches, batchCount);
+            } else {
+                store.append(batches, batchCount);
+            }
+            appended += (long) batchCount * BATCH_ITEMS;
+        }
+        double appendS = (System.nanoTime() - start - generateNs) / 1e9;
+        double appendCpuS = (THREADS.getCurrentThreadCpuTime() - cpuStart - generateCpuNs) / 1e9;
+        System.out.printf("%s append: %,d rows in %.2f s = %,.0f rows/s (%,d items per append;"
+                        + " appending thread's CPU %.2f s = %,.0f rows per CPU second)%n",
+                kind, appended, appendS, appended / appendS, itemsPerAppend, appendCpuS, appended / appendCpuS);
+        return appended;
+    }
+
+    /** The same rows again at the next positions: ids repeat, which the store does not check. */
+    private static void reposition(TransferBatch[] batches, int batchCount, long first) {
+        for (int b = 0; b < batchCount; b++) {
+            for (int i = 0; i < BATCH_ITEMS; i++) {
+                batches[b].position[i] = first + (long) b * BATCH_ITEMS + i;
+            }
+        }
+    }
+
+    private static void scan(JdbcStore store, String kind, long appended, long rows, boolean valid) throws Exception {
+        long[] scanned = {0};
+        omni.kernel.Kernel kernel = new omni.kernel.Kernel("omni",
+                account -> (int) Long.remainderUnsigned(account, omni.kernel.Kernel.PARTITION_COUNT), (int) rows + 1);
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        store.scan(valid ? 1 : 0, appended, new TransferBatch(), chunk -> {
+            scanned[0] += chunk.count;
+            if (valid) {
+                kernel.restore(chunk);
+            }
+        });
+        double scanS = (System.nanoTime() - start) / 1e9;
+        double scanCpuS = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        System.out.printf("%s scan%s: %,d rows in %.2f s = %,.0f rows/s (scanning thread's CPU %.2f s)%n",
+                kind, valid ? " + Kernel.restore" : "", scanned[0], scanS, scanned[0] / scanS, scanCpuS);
+    }
+
+    private static void project(JdbcStore store, String kind) throws Exception {
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        long projected = 0;
+        for (int n; (n = store.projectStep()) > 0; ) {
+            projected += n;
+        }
+        double projectS = (System.nanoTime() - start) / 1e9;
+        double projectCpuS = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        System.out.printf("%s projector: %,d transfers in %.2f s = %,.0f transfers/s (projecting thread's CPU %.2f s)%n",
+                kind, projected, projectS, projected / projectS, projectCpuS);
+    }
+
+    private static void cleanUp(String database, Path dir, boolean keep) throws Exception {
+        if (keep) {
+            System.out.println("kept " + (database != null ? "database " + database : "directory " + dir));
+        } else if (database != null) {
+            TestDatabases.drop(database);
+        } else {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
