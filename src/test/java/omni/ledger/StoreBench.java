@@ -36,6 +36,7 @@ public final class StoreBench {
             store.open("omni");
             long appended = append(store, kind, rows, itemsPerAppend, valid);
             scan(store, kind, appended, rows, valid);
+            readIds(store, kind, appended);
             project(store, kind);
         } finally {
             store.close();
@@ -108,6 +109,18 @@ public final class StoreBench {
         double scanCpuS = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         System.out.printf("%s scan%s: %,d rows in %.2f s = %,.0f rows/s (scanning thread's CPU %.2f s)%n",
                 kind, valid ? " + Kernel.restore" : "", scanned[0], scanS, scanned[0] / scanS, scanCpuS);
+    }
+
+    /** What the checkpointer reads per interval: the ids of the last 200,000 positions (one second at 200k/s), five times. */
+    private static void readIds(JdbcStore store, String kind, long appended) throws Exception {
+        int count = (int) Math.min(200_000, appended);
+        byte[] ids = new byte[count * TransferBatch.ID_SIZE];
+        for (int k = 0; k < 5; k++) {
+            long start = System.nanoTime();
+            store.readIds(appended - count + 1, appended, ids, 0);
+            double s = (System.nanoTime() - start) / 1e9;
+            System.out.printf("%s readIds: %,d ids in %.3f s = %,.0f ids/s%n", kind, count, s, count / s);
+        }
     }
 
     private static void project(JdbcStore store, String kind) throws Exception {
