@@ -375,11 +375,7 @@ abstract class JdbcStore implements Store {
 
     @Override
     public void readIds(long fromPosition, long toPosition, byte[] out, int outOffset) throws StoreException {
-        String what = "readIds positions " + fromPosition + ".." + toPosition;
-        long count = toPosition - fromPosition + 1;
-        if (count < 0 || outOffset + count * TransferBatch.ID_SIZE > out.length) {
-            throw new IllegalArgumentException(what + ": does not fit " + out.length + " bytes from " + outOffset);
-        }
+        String what = checkIdsFit(fromPosition, toPosition, out, outOffset);
         try (Connection c = connection(what)) {
             c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
             preferIndexOrder(c);
@@ -409,6 +405,16 @@ abstract class JdbcStore implements Store {
         } catch (SQLException e) {
             throw failure(what, e);
         }
+    }
+
+    /** The description of a readIds call; IllegalArgumentException if the ids do not fit {@code out}. */
+    static String checkIdsFit(long fromPosition, long toPosition, byte[] out, int outOffset) {
+        String what = "readIds positions " + fromPosition + ".." + toPosition;
+        long count = toPosition - fromPosition + 1;
+        if (count < 0 || outOffset < 0 || outOffset + count * TransferBatch.ID_SIZE > out.length) {
+            throw new IllegalArgumentException(what + ": does not fit " + out.length + " bytes from " + outOffset);
+        }
+        return what;
     }
 
     @Override

@@ -136,6 +136,28 @@ final class PgBinaryCopy {
             return true;
         }
 
+        /**
+         * Reads the next row of a {@code COPY (SELECT position, id ...)}: the id into {@code ids} at
+         * {@code offset}; returns the position, or -1 at the end of the data.
+         */
+        long nextPositionAndId(byte[] ids, int offset) throws SQLException {
+            if (!headerRead) {
+                readHeader();
+            }
+            require(2);
+            short fields = (short) SHORT.get(buffer, position);
+            position += 2;
+            if (fields == -1) {
+                return -1;
+            }
+            if (fields != 2) {
+                throw new SQLException("COPY row has " + fields + " fields, expected 2 (position, id)");
+            }
+            long rowPosition = readLong();
+            readBytes(ids, offset, TransferBatch.ID_SIZE);
+            return rowPosition;
+        }
+
         private void readHeader() throws SQLException {
             require(HEADER_SIZE);
             for (int k = 0; k < SIGNATURE.length; k++) {

