@@ -428,7 +428,7 @@ abstract class JdbcStore implements Store {
             // above it, the transfers themselves are read. Newest first: the tail, then the projected part.
             long watermark = meta(c, PROJECTOR_POSITION_KEY, 0);
             int n = positions(c, "SELECT position FROM transfers WHERE position > ? AND position < ?"
-                    + " AND (sender = ? OR receiver = ?) ORDER BY position DESC", watermark, beforePosition,
+                    + " AND ? IN (sender, receiver) ORDER BY position DESC", watermark, beforePosition,
                     account, limit, outPositions, 0);
             if (n < limit) {
                 n += positions(c, "SELECT position FROM account_history WHERE position <= ? AND position < ?"
@@ -443,16 +443,11 @@ abstract class JdbcStore implements Store {
 
     private static int positions(Connection c, String sql, long a, long b, long account, int limit,
                                  long[] out, int outOffset) throws SQLException {
-        boolean tail = sql.contains("sender");
         try (PreparedStatement p = c.prepareStatement(sql + " LIMIT ?")) {
             p.setLong(1, a);
             p.setLong(2, b);
             p.setLong(3, account);
-            int next = 4;
-            if (tail) {
-                p.setLong(next++, account);
-            }
-            p.setInt(next, limit);
+            p.setInt(4, limit);
             int n = 0;
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next() && n < limit) {
@@ -563,7 +558,7 @@ abstract class JdbcStore implements Store {
 
     @Override
     public Checkpoint latestCheckpoint() throws StoreException {
-        return oneCheckpoint("latestCheckpoint", "ORDER BY seq DESC", Long.MIN_VALUE);
+        return oneCheckpoint("latestCheckpoint", "ORDER BY seq DESC");
     }
 
     @Override
@@ -578,12 +573,12 @@ abstract class JdbcStore implements Store {
         return cp != null && cp.firstPosition() <= position ? cp : null;
     }
 
-    private Checkpoint oneCheckpoint(String what, String clause, long parameter) throws StoreException {
+    private Checkpoint oneCheckpoint(String what, String clause, long... parameters) throws StoreException {
         try (Connection c = connection(what);
              PreparedStatement p = c.prepareStatement("SELECT " + CHECKPOINT_COLUMNS + " FROM checkpoints "
                      + clause + " LIMIT 1")) {
-            if (clause.contains("?")) {
-                p.setLong(1, parameter);
+            for (int k = 0; k < parameters.length; k++) {
+                p.setLong(k + 1, parameters[k]);
             }
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() ? checkpoint(rs) : null;
