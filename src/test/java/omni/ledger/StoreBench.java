@@ -38,6 +38,9 @@ public final class StoreBench {
             scan(store, kind, appended, rows, valid);
             readIds(store, kind, appended);
             project(store, kind);
+            if (valid) {
+                audit(store, kind);
+            }
         } finally {
             store.close();
             cleanUp(database, dir, keep);
@@ -134,6 +137,15 @@ public final class StoreBench {
         double projectCpuS = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         System.out.printf("%s projector: %,d transfers in %.2f s = %,.0f transfers/s (projecting thread's CPU %.2f s)%n",
                 kind, projected, projectS, projected / projectS, projectCpuS);
+    }
+
+    private static void audit(JdbcStore store, String kind) throws Exception {
+        long start = System.nanoTime();
+        int threads = Runtime.getRuntime().availableProcessors();
+        LedgerAudit.Report report = new LedgerAudit(store, "omni", threads).run((done, total) -> { });
+        double s = (System.nanoTime() - start) / 1e9;
+        System.out.printf("%s audit (%d threads): %,d transfers in %.2f s = %,.0f transfers/s, clean=%s%n",
+                kind, threads, report.transferCount(), s, report.transferCount() / s, report.clean());
     }
 
     private static void cleanUp(String database, Path dir, boolean keep) throws Exception {
