@@ -102,12 +102,7 @@ final class PgBinaryCopy {
 
         /** Appends the next row to {@code out}; false at the end of the data. */
         boolean next(TransferBatch out) throws SQLException {
-            if (!headerRead) {
-                readHeader();
-            }
-            require(2);
-            short fields = (short) SHORT.get(buffer, position);
-            position += 2;
+            short fields = fieldCount();
             if (fields == -1) {
                 return false;
             }
@@ -141,12 +136,7 @@ final class PgBinaryCopy {
          * {@code offset}; returns the position, or -1 at the end of the data.
          */
         long nextPositionAndId(byte[] ids, int offset) throws SQLException {
-            if (!headerRead) {
-                readHeader();
-            }
-            require(2);
-            short fields = (short) SHORT.get(buffer, position);
-            position += 2;
+            short fields = fieldCount();
             if (fields == -1) {
                 return -1;
             }
@@ -156,6 +146,17 @@ final class PgBinaryCopy {
             long rowPosition = readLong();
             readBytes(ids, offset, TransferBatch.ID_SIZE);
             return rowPosition;
+        }
+
+        /** The next row's field count; -1 is the end of the data. */
+        private short fieldCount() throws SQLException {
+            if (!headerRead) {
+                readHeader();
+            }
+            require(2);
+            short fields = (short) SHORT.get(buffer, position);
+            position += 2;
+            return fields;
         }
 
         private void readHeader() throws SQLException {
