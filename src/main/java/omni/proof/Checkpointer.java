@@ -43,6 +43,7 @@ public final class Checkpointer implements AutoCloseable {
     private final LevelCache cache;
     private final long intervalMs;
     private final Consumer<Checkpoint> onSealed;
+    private final RecentIds recentIds = new RecentIds();
     private final ReentrantLock sealLock = new ReentrantLock();
     private final ReentrantLock runLock = new ReentrantLock();
     private final Condition stopped = runLock.newCondition();
@@ -133,6 +134,17 @@ public final class Checkpointer implements AutoCloseable {
     }
 
     /**
+     * A commit event (the bus's {@code transaction.commit}): the ids of positions {@code firstPosition..
+     * lastPosition}, 32 bytes each from {@code idsOffset}, durably committed. Call in position order. The
+     * sealer then takes these ids from memory instead of reading them back from storage; whatever it
+     * was not told is read from storage. One copy under a lock; never waits on I/O.
+     */
+    public void committed(long firstPosition, long lastPosition, byte[] ids, int idsOffset) {
+        recentIds.add(firstPosition, lastPosition, ids, idsOffset);
+        noteCommitted(lastPosition);
+    }
+
+    /**
      * Tells the lag gauge that positions up to {@code lastPosition} are committed, between ticks (wire it to
      * the bus's {@code transaction.commit} events). Cheap and non-blocking; sealing does not depend on it.
      */
@@ -168,7 +180,9 @@ public final class Checkpointer implements AutoCloseable {
     private Checkpoint seal(long first, long last) throws StorageException {
         int count = Math.toIntExact(last - first + 1);
         byte[] ids = new byte[count * MerkleTree.HASH_SIZE];
-        store.readIds(first, last, ids, 0);
+        if (!recentIds.read(first, last, ids, 0)) {
+            store.readIds(first, last, ids, 0);
+        }
         MerkleTree tree = MerkleTree.fromIdsInPlace(ids, count);
         long seq = head == null ? 1 : head.seq() + 1;
         byte[] prev = head == null ? Checkpoint.genesisPrev() : head.hash();

@@ -144,6 +144,42 @@ class CheckpointerTest {
     }
 
     @Test
+    void announcedCommitsAreSealedWithoutReadingStorageAndGiveTheSameChain(@TempDir Path dir) throws Exception {
+        NodeKey key = NodeKey.loadOrCreate(dir);
+        MemoryCheckpointStore told = new MemoryCheckpointStore();
+        MemoryCheckpointStore untold = new MemoryCheckpointStore();
+        Checkpointer fromMemory = new Checkpointer(told, key, cache(told), 1000, c -> { });
+        Checkpointer fromStorage = new Checkpointer(untold, key, cache(untold), 1000, c -> { });
+        fromMemory.sealOnce();
+        fromStorage.sealOnce();
+        Random random = new Random(7);
+        for (int round = 0; round < 3; round++) {
+            int count = 1 + random.nextInt(50);
+            byte[] ids = new byte[count * 32];
+            long first = told.lastPosition() + 1;
+            for (int i = 0; i < count; i++) {
+                Transfer t = TestTransfers.random(random);
+                told.append(t);
+                untold.append(t);
+                System.arraycopy(t.id(), 0, ids, i * 32, 32);
+            }
+            fromMemory.committed(first, first + count - 1, ids, 0);
+            int reads = told.readIdsCalls;
+            Checkpoint a = fromMemory.sealOnce();
+            assertEquals(reads, told.readIdsCalls, "sealed from the announced ids");
+            Checkpoint b = fromStorage.sealOnce();
+            assertArrayEquals(b.root(), a.root());
+            assertEquals(b.count(), a.count());
+        }
+        // Not told about the next commit: read from storage.
+        told.append(TestTransfers.random(random));
+        int reads = told.readIdsCalls;
+        fromMemory.sealOnce();
+        assertEquals(reads + 1, told.readIdsCalls);
+        assertTrue(ChainAudit.run(told, key.publicKey(), (s, l, f) -> { }).ok());
+    }
+
+    @Test
     void gaugesAreRegisteredWhileRunning(@TempDir Path dir) throws Exception {
         MemoryCheckpointStore store = new MemoryCheckpointStore();
         Checkpointer checkpointer = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
