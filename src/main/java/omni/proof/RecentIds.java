@@ -11,6 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>
  * Sizing: {@link #CAPACITY} holds two full checkpoints (2^20 ids, 32 MiB, allocated on first use): the
  * commits of the interval being sealed plus a backlog of one more checkpoint.
+ * <p>
+ * The writer is the committer thread, which must not wait: it holds the lock only while copying its own
+ * commit in. The sealer copies a whole checkpoint's ids (up to 16 MiB) without the lock and then checks,
+ * under the lock, that the window still holds what it copied (same generation, oldest position not past
+ * its first), the way a seqlock reader does; if not, it reads storage instead.
  */
 final class RecentIds {
     static final int CAPACITY = 2 * Checkpointer.TRANSFERS_PER_CHECKPOINT_MAX;
@@ -20,6 +25,7 @@ final class RecentIds {
     private byte[] ring;              // guarded by lock; position p at ((p % CAPACITY) * ID_SIZE)
     private long firstPosition;       // guarded by lock; oldest position held
     private long endPosition;         // guarded by lock; one past the newest; == firstPosition when empty
+    private long generation;          // guarded by lock; counts window restarts
 
     /** Records the ids of positions {@code first..last}, 32 bytes each at {@code ids[offset..]}. */
     void add(long first, long last, byte[] ids, int offset) {
@@ -38,6 +44,7 @@ final class RecentIds {
             if (endPosition != first || firstPosition == endPosition) {
                 firstPosition = from; // a gap, or the first commit seen: start a new window here
                 endPosition = from;
+                generation++;
             }
             copy(ids, from0, from, last, true);
             endPosition = last + 1;
@@ -49,13 +56,21 @@ final class RecentIds {
 
     /** Copies the ids of {@code from..to} into {@code out}; false (nothing copied) if not all are held. */
     boolean read(long from, long to, byte[] out, int outOffset) {
+        long readGeneration;
         lock.lock();
         try {
             if (ring == null || from < firstPosition || to >= endPosition || to < from) {
                 return false;
             }
-            copy(out, outOffset, from, to, false);
-            return true;
+            readGeneration = generation;
+        } finally {
+            lock.unlock();
+        }
+        copy(out, outOffset, from, to, false); // without the lock: validated below
+        lock.lock();
+        try {
+            // Writers only overwrite the slots of positions older than the window's new first position.
+            return generation == readGeneration && firstPosition <= from;
         } finally {
             lock.unlock();
         }

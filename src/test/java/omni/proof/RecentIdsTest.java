@@ -68,4 +68,31 @@ class RecentIdsTest {
         assertTrue(recent.read(101, 102, out, 3 * 32));
         assertArrayEquals(ids(101, 102), Arrays.copyOfRange(out, 96, 160));
     }
+
+    @Test
+    void aReaderRacingTheWriterGetsExactIdsOrFalse() throws Exception {
+        RecentIds recent = new RecentIds();
+        int step = 10_000;
+        recent.add(1, step, ids(1, step), 0);
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong(step + 1);
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 300; i++) {
+                long first = next.get();
+                recent.add(first, first + step - 1, ids(first, first + step - 1), 0);
+                next.set(first + step);
+            }
+        });
+        int exact = 0;
+        while (writer.isAlive()) {
+            long from = Math.max(1, next.get() - RecentIds.CAPACITY + 1_000);
+            long to = from + 50_000;
+            byte[] out = new byte[50_001 * 32];
+            if (recent.read(from, to, out, 0)) {
+                assertArrayEquals(ids(from, to), out, from + ".." + to);
+                exact++;
+            }
+        }
+        writer.join();
+        System.out.println("RecentIdsTest: " + exact + " racing reads were exact, the rest fell back");
+    }
 }
