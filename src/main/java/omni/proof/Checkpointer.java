@@ -268,6 +268,6 @@ public final class Checkpointer implements AutoCloseable {
         heightGauge = registry.getOrCreate(Gauge.builder("omni_checkpoint_height", this::height)
                 .description("Seq of the latest sealed checkpoint"));
         lagGauge = registry.getOrCreate(Gauge.builder("omni_checkpoint_lag_transactions", this::lagTransactions)
-                .description("Committed transfers not yet sealed into a checkpoint, as of the last checkpointer tick"));
+                .description("Committed transfers not yet sealed into a checkpoint"));
     }
 }
