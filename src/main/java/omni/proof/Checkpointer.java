@@ -165,6 +165,10 @@ public final class Checkpointer implements AutoCloseable {
             long last = store.lastPosition();
             noteCommitted(last);
             long first = head == null ? 0 : head.lastPosition() + 1;
+            if (last < first - 1) {
+                throw new StorageException("storage has committed up to position " + last + " but checkpoint "
+                        + head.seq() + " already seals up to " + head.lastPosition() + "; not sealing");
+            }
             if (last < first) {
                 return null;
             }
@@ -190,7 +194,11 @@ public final class Checkpointer implements AutoCloseable {
         long timestamp = Math.max(System.currentTimeMillis(), head == null ? 0 : head.timestamp());
         byte[] root = tree.root();
         byte[] hash = Checkpoint.computeHash(seq, prev, first, last, count, root, timestamp);
-        Checkpoint checkpoint = new Checkpoint(seq, prev, first, last, count, root, timestamp, hash, key.sign(hash));
+        byte[] signature = key.sign(hash);
+        if (!NodeKey.verify(key.publicKey(), hash, signature)) { // 0.3 ms a second: a broken key never seals
+            throw new IllegalStateException("the node key's signature of checkpoint " + seq + " does not verify");
+        }
+        Checkpoint checkpoint = new Checkpoint(seq, prev, first, last, count, root, timestamp, hash, signature);
         try {
             store.saveCheckpoint(checkpoint);
         } catch (StorageException e) {

@@ -180,6 +180,20 @@ class CheckpointerTest {
     }
 
     @Test
+    void aStoreBehindItsCheckpointsIsRefusedNotSealed(@TempDir Path dir) throws Exception {
+        MemoryCheckpointStore store = new MemoryCheckpointStore();
+        NodeKey key = NodeKey.loadOrCreate(dir);
+        appendRandom(store, new Random(8), 3);
+        Checkpoint sealed = new Checkpointer(store, key, cache(store), 1000, c -> { }).sealOnce();
+        MemoryCheckpointStore behind = new MemoryCheckpointStore(); // e.g. restored from an older backup
+        behind.overwrite(sealed);
+        StorageException e = assertThrows(StorageException.class,
+                () -> new Checkpointer(behind, key, cache(behind), 1000, c -> { }).sealOnce());
+        assertTrue(e.getMessage().contains("committed up to position 0 but checkpoint 1 already seals up to 3"),
+                e.getMessage());
+    }
+
+    @Test
     void gaugesAreRegisteredWhileRunning(@TempDir Path dir) throws Exception {
         MemoryCheckpointStore store = new MemoryCheckpointStore();
         Checkpointer checkpointer = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
