@@ -4,6 +4,7 @@ import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -53,6 +54,7 @@ public final class Checkpointer implements AutoCloseable {
     private volatile long sealedThroughPosition = -1;
     private final AtomicLong committedPosition = new AtomicLong(-1);
     private boolean running;          // guarded by runLock
+    private boolean closed;           // guarded by runLock; a closed checkpointer never starts
     private Thread thread;            // guarded by runLock
     private Gauge<Long> heightGauge;
     private Gauge<Long> lagGauge;
@@ -84,8 +86,8 @@ public final class Checkpointer implements AutoCloseable {
         }
         runLock.lock();
         try {
-            if (running) {
-                throw new IllegalStateException("checkpointer already started");
+            if (running || closed) {
+                throw new IllegalStateException(closed ? "checkpointer closed" : "checkpointer already started");
             }
             running = true;
             registerGauges();
@@ -101,6 +103,7 @@ public final class Checkpointer implements AutoCloseable {
         Thread toJoin;
         runLock.lock();
         try {
+            closed = true;
             if (!running) {
                 return;
             }
@@ -271,8 +274,11 @@ public final class Checkpointer implements AutoCloseable {
         }
     }
 
+    /** The gauges follow the checkpointer started last (a process runs one; tests run several in turn). */
     private void registerGauges() {
         MeterRegistry registry = Metrics.globalRegistry();
+        registry.remove("omni_checkpoint_height", List.of());
+        registry.remove("omni_checkpoint_lag_transactions", List.of());
         heightGauge = registry.getOrCreate(Gauge.builder("omni_checkpoint_height", this::height)
                 .description("Seq of the latest sealed checkpoint"));
         lagGauge = registry.getOrCreate(Gauge.builder("omni_checkpoint_lag_transactions", this::lagTransactions)

@@ -214,5 +214,10 @@ class CheckpointerTest {
             checkpointer.close();
         }
         assertTrue(io.helidon.metrics.api.Metrics.globalRegistry().gauge("omni_checkpoint_height", List.of()).isEmpty());
+        IllegalStateException e = assertThrows(IllegalStateException.class, checkpointer::start);
+        assertEquals("checkpointer closed", e.getMessage());
+        Checkpointer neverStarted = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
+        neverStarted.close(); // a shutdown that comes before the start: the start must not run it after all
+        assertThrows(IllegalStateException.class, neverStarted::start);
     }
 }
