@@ -76,7 +76,10 @@ public final class Checkpointer implements AutoCloseable {
         this.onSealed = onSealed;
     }
 
-    /** Reads the chain head, registers the gauges and starts the sealer thread. */
+    /**
+     * Reads the chain head, registers the gauges and starts the sealer thread; does nothing once
+     * {@link #close()} was called (a shutdown during start-up).
+     */
     public void start() throws StorageException {
         sealLock.lock();
         try {
@@ -86,8 +89,12 @@ public final class Checkpointer implements AutoCloseable {
         }
         runLock.lock();
         try {
-            if (running || closed) {
-                throw new IllegalStateException(closed ? "checkpointer closed" : "checkpointer already started");
+            if (closed) {
+                LOG.info("checkpointer closed before it started; not starting"); // shutdown won the race
+                return;
+            }
+            if (running) {
+                throw new IllegalStateException("checkpointer already started");
             }
             running = true;
             registerGauges();
