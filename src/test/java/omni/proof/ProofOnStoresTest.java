@@ -3,6 +3,7 @@ package omni.proof;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.ledger.EmbeddedStore;
+import omni.ledger.PostgresStore;
 import omni.ledger.Store;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,12 +18,44 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The proof component end to end on the real embedded store, wired the way a node wires it: the
+ * The proof component end to end on the real stores (embedded H2 and PostgreSQL), wired the way a node wires it: the
  * checkpointer's thread seals what the store committed, proofs come from a {@link TransferLookup} over
  * {@code Store.readTransfer}, a restart (new store object, new checkpointer) continues the chain, and the
  * chain audit passes. The id index of the lookup is the test's (a node uses the kernel's).
  */
-class ProofOnEmbeddedStoreTest {
+class ProofOnStoresTest {
+    /** Opens a new store object on the same database each call. */
+    @FunctionalInterface
+    interface StoreFactory {
+        Store open() throws Exception;
+    }
+
+    private static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/";
+
+    @Test
+    void embedded(@TempDir Path dataDir) throws Exception {
+        sealProveRestartAndAudit(dataDir, () -> new EmbeddedStore(dataDir));
+    }
+
+    /** The shared test server (trust auth); a database of this test's own, dropped after. */
+    @Test
+    void postgresql(@TempDir Path dataDir) throws Exception {
+        String name = "omni_t_proof_" + Long.toHexString(new Random().nextLong() >>> 1);
+        admin("CREATE DATABASE " + name);
+        try {
+            sealProveRestartAndAudit(dataDir, () -> new PostgresStore(PG_SERVER + name, "postgres", ""));
+        } finally {
+            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    private static void admin(String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG_SERVER + "postgres", "postgres", "");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     private static void append(Store store, List<Transfer> committed, Random random, int count) throws Exception {
         TransferBatch batch = new TransferBatch();
         for (int i = 0; i < count; i++) {
@@ -75,15 +108,14 @@ class ProofOnEmbeddedStoreTest {
         }
     }
 
-    @Test
-    void sealProveRestartAndAudit(@TempDir Path dataDir) throws Exception {
+    private static void sealProveRestartAndAudit(Path dataDir, StoreFactory stores) throws Exception {
         Random random = new Random(51);
         List<Transfer> committed = new CopyOnWriteArrayList<>();
         committed.add(new Transfer(0, 0, 0, 0, 0, new byte[0], omni.kernel.TransferIds.genesisMemo("omni"),
                 omni.kernel.TransferIds.genesisId("omni"))); // written by open()
         NodeKey key = NodeKey.loadOrCreate(dataDir);
         List<Checkpoint> hooked = new CopyOnWriteArrayList<>();
-        try (Store store = new EmbeddedStore(dataDir)) {
+        try (Store store = stores.open()) {
             store.open("omni");
             LevelCache cache = new LevelCache(store, LevelCache.BYTES_MAX_DEFAULT);
             Checkpointer checkpointer = new Checkpointer(store, key, cache, 50, hooked::add);
@@ -106,7 +138,7 @@ class ProofOnEmbeddedStoreTest {
             }
         }
         Checkpoint before = hooked.get(hooked.size() - 1);
-        try (Store store = new EmbeddedStore(dataDir)) {
+        try (Store store = stores.open()) {
             store.open("omni");
             append(store, committed, random, 25);
             LevelCache cold = new LevelCache(store, LevelCache.BYTES_MAX_DEFAULT);
