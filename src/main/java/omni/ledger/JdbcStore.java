@@ -82,6 +82,13 @@ abstract class JdbcStore implements Store {
     /** True when the database accepts writes on {@code c}. */
     abstract boolean writable(Connection c) throws SQLException;
 
+    /**
+     * Makes a commit durable on the device before append returns (and so before anything is acknowledged), for a
+     * database whose commit alone does not; PostgreSQL's does (synchronous_commit on), so by default nothing.
+     */
+    void syncCommitted(Connection c) throws SQLException {
+    }
+
     @Override
     public void open(String ledgerName) throws StoreException {
         lifecycleLock.lock();
@@ -238,6 +245,7 @@ abstract class JdbcStore implements Store {
                 }
                 insertRows(c, batches, batchCount, first, rowCount);
                 c.commit();
+                syncCommitted(c);
                 lastAppendNs = System.nanoTime();
             } catch (SQLException | StoreException | RuntimeException e) {
                 rollbackQuietly(c);
