@@ -18,6 +18,8 @@ public final class Main implements Callable<Integer> {
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class,
             BenchCommand.class,
+            AuditCommand.class,
+            VerifyCommand.class,
             VersionCommand.class);
 
     private static final String DEFAULT_SUBCOMMAND = "serve";

@@ -13,6 +13,7 @@ import io.helidon.http.HttpException;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.RequestException;
 import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.media.UnsupportedTypeException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.ServerRequest;
@@ -57,6 +58,10 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
         JsonProcessingException json = jsonCause(t);
         if (json != null) {
             return new Problem(400, "Malformed JSON", json.getOriginalMessage(), 0);
+        }
+        if (t instanceof UnsupportedTypeException) {
+            String type = req.headers().contentType().map(m -> m.mediaType().text()).orElse("no Content-Type");
+            return Problem.ofStatus(415, "this call cannot read a body of type " + type);
         }
         if (t instanceof HttpException e && e.status().code() < 500) {
             return Problem.ofStatus(e.status().code(), clientDetail(e.status().code(), e.getMessage()));

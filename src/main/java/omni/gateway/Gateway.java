@@ -43,6 +43,9 @@ public final class Gateway {
     // time for the components' own shutdown hooks (commit drain, store close).
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final long DRAIN_POLL_MS = 10;
+    // After in-flight requests have drained, idle keep-alive connections (scrapers, pooled clients) are waited on
+    // only this long before they are cut; waiting longer would spend the 10 s exit budget on idle sockets.
+    static final Duration CONNECTION_CLOSE_GRACE = Duration.ofMillis(500);
 
     private final Settings settings;
     private final TokenStore tokens;
@@ -52,6 +55,7 @@ public final class Gateway {
     private final NodeService node;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
+    private final MetricsService metrics;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean draining;
     private volatile WebServer server;
@@ -69,6 +73,7 @@ public final class Gateway {
         this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
         this.openApi = OpenApi.load(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
+        this.metrics = new MetricsService(BuildInfo.version());
     }
 
     private static String hostName() {
@@ -93,7 +98,7 @@ public final class Gateway {
         server.featuresDiscoverServices(false)
                 .shutdownHook(false)
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
-                .shutdownGracePeriod(DRAIN_TIMEOUT)
+                .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
                 .directHandlers(direct.build())
                 .routing(routing -> routing(routing, errors));
     }
@@ -104,7 +109,7 @@ public final class Gateway {
                 .addFilter(new AuthFilter(tokens))
                 .error(Throwable.class, errors);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
-        RouteRecorder.register(routing, "/metrics", routes, List.of(new MetricsService(BuildInfo.version())));
+        RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
         RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
         List<HttpService> api = new ArrayList<>();
         api.add(node);

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -38,28 +39,49 @@ public final class OpenApi implements HttpService {
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
 
-    private final Map<String, Object> document;
-    private final byte[] yaml;
-    private final byte[] json;
+    private final String version;
+    private final ReentrantLock lock = new ReentrantLock();
+    // Built on first use: parsing and printing YAML costs about a second of start-up CPU that no start needs.
+    private Rendered rendered;
 
-    private OpenApi(Map<String, Object> document) {
-        this.document = document;
-        DumperOptions options = new DumperOptions();
-        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        options.setWidth(120);
-        this.yaml = new Yaml(options).dump(document).getBytes(StandardCharsets.UTF_8);
-        this.json = Json.bytes(document);
+    private record Rendered(Map<String, Object> document, byte[] yaml, byte[] json) {
     }
 
-    /** Loads and merges the document; fails if a file is missing or two files define the same path and method. */
+    private OpenApi(String version) {
+        this.version = version;
+    }
+
+    /** The document of this build; files are read and merged on first use. */
     public static OpenApi load(String version) {
+        return new OpenApi(version);
+    }
+
+    private Rendered rendered() {
+        lock.lock();
+        try {
+            if (rendered == null) {
+                Map<String, Object> document = assemble(version);
+                DumperOptions options = new DumperOptions();
+                options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+                options.setWidth(120);
+                byte[] yaml = new Yaml(options).dump(document).getBytes(StandardCharsets.UTF_8);
+                rendered = new Rendered(document, yaml, Json.bytes(document));
+            }
+            return rendered;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Loads and merges the files; fails if one is missing or two files define the same path and method. */
+    static Map<String, Object> assemble(String version) {
         Map<String, Object> root = read("openapi.yaml");
         Map<String, Object> info = map(root, "info");
         info.put("version", version);
         for (String fragment : FRAGMENTS) {
             merge(root, read(fragment), fragment);
         }
-        return new OpenApi(root);
+        return root;
     }
 
     @SuppressWarnings("unchecked")
@@ -109,7 +131,7 @@ public final class OpenApi implements HttpService {
     @SuppressWarnings("unchecked")
     public Set<Route> routes() {
         Set<Route> routes = new TreeSet<>();
-        Map<String, Object> paths = (Map<String, Object>) document.getOrDefault("paths", Map.of());
+        Map<String, Object> paths = (Map<String, Object>) rendered().document().getOrDefault("paths", Map.of());
         for (Map.Entry<String, Object> e : paths.entrySet()) {
             for (String key : ((Map<String, Object>) e.getValue()).keySet()) {
                 if (HTTP_METHODS.contains(key)) {
@@ -138,7 +160,8 @@ public final class OpenApi implements HttpService {
                 break;
             }
         }
+        Rendered r = rendered();
         res.header(HeaderNames.CONTENT_TYPE, json ? "application/json" : "application/yaml");
-        res.send(json ? this.json : yaml);
+        res.send(json ? r.json() : r.yaml());
     }
 }

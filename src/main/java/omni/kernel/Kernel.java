@@ -352,15 +352,19 @@ public final class Kernel {
         return shards[partition];
     }
 
-    /** Murmur3's 64-bit finalizer folded to an int: spreads account ids and id prefixes over a table. */
-    static int mix(long key) {
+    /** Murmur3's 64-bit finalizer: spreads account ids and id prefixes over a table. */
+    static long mix64(long key) {
         long h = key;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int) h;
+        return h;
+    }
+
+    static int mix(long key) {
+        return (int) mix64(key);
     }
 
     /** Always-on assertion: a broken invariant is a programmer error and fails loudly with its state. */

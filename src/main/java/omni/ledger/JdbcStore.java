@@ -48,12 +48,16 @@ abstract class JdbcStore implements Store {
     final ReentrantLock appendLock = new ReentrantLock();
     private final boolean projectorEnabled;
     private volatile HikariDataSource pool;
+    /** One connection for append (and ping, which asks exactly "can append write?"): the hot path never
+     *  queues behind readers, so a burst of slow reads cannot look like a storage outage. */
+    private volatile HikariDataSource appendPool;
     private Projector projector;
 
     JdbcStore(boolean projectorEnabled) {
         this.projectorEnabled = projectorEnabled;
     }
 
+    /** Settings of the shared pool; the append pool is the same with one connection. */
     abstract HikariConfig poolConfig();
 
     /** "postgresql" or "h2": picks the migration files. */
@@ -68,6 +72,11 @@ abstract class JdbcStore implements Store {
     /** Adds one step's folded deltas to account_balances and its rows to account_history. */
     abstract void applyProjection(Connection c, Projection p) throws SQLException;
 
+    /** Before a range read in position order, inside its transaction: steer the planner if it needs it. */
+    void preferIndexOrder(Connection c) throws SQLException {
+        // H2 reads its primary key in order by itself.
+    }
+
     /** True when the database accepts writes on {@code c}. */
     abstract boolean writable(Connection c) throws SQLException;
 
@@ -77,6 +86,12 @@ abstract class JdbcStore implements Store {
         try {
             if (pool == null) {
                 pool = new HikariDataSource(poolConfig());
+            }
+            if (appendPool == null) {
+                HikariConfig config = poolConfig();
+                config.setPoolName(config.getPoolName() + "-append");
+                config.setMaximumPoolSize(1);
+                appendPool = new HikariDataSource(config);
             }
             try (Connection c = pool.getConnection()) {
                 Migrations.apply(c, dialect(), this::lockMigrations);
@@ -106,7 +121,7 @@ abstract class JdbcStore implements Store {
                 if (rs.next()) {
                     byte[] id = rs.getBytes(1);
                     if (!Arrays.equals(id, expected)) {
-                        String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8);
+                        String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8).replaceFirst("^genesis:", "");
                         throw new StoreException(description() + " holds the ledger of '" + stored
                                 + "' (genesis " + omni.kernel.Hex.encode(id) + "), not the ledger '" + ledgerName
                                 + "' (genesis " + omni.kernel.Hex.encode(expected) + ")");
@@ -143,11 +158,18 @@ abstract class JdbcStore implements Store {
             pool.close();
             pool = null;
         }
+        if (appendPool != null) {
+            appendPool.close();
+            appendPool = null;
+        }
     }
 
     /** A connection from the pool; StoreException if the store is not open or the pool cannot give one. */
     Connection connection(String what) throws StoreException {
-        HikariDataSource p = pool;
+        return connection(pool, what);
+    }
+
+    private Connection connection(HikariDataSource p, String what) throws StoreException {
         if (p == null) {
             throw new StoreException(what + " on " + description() + ": the store is not open");
         }
@@ -195,7 +217,7 @@ abstract class JdbcStore implements Store {
         checkContiguous(batches, batchCount, first);
         String what = "append positions " + first + ".." + (first + rowCount - 1);
         appendLock.lock();
-        try (Connection c = connection(what)) {
+        try (Connection c = connection(appendPool, what)) {
             try {
                 c.setAutoCommit(false);
                 long last = maxPosition(c);
@@ -344,6 +366,7 @@ abstract class JdbcStore implements Store {
         }
         try (Connection c = connection(what)) {
             c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
+            preferIndexOrder(c);
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT position, id FROM transfers WHERE position BETWEEN ? AND ? ORDER BY position")) {
                 p.setFetchSize(TransferBatch.ITEM_COUNT_MAX);
@@ -475,7 +498,7 @@ abstract class JdbcStore implements Store {
 
     @Override
     public boolean ping() {
-        HikariDataSource p = pool;
+        HikariDataSource p = appendPool;
         if (p == null) {
             return false;
         }

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * The production store: PostgreSQL through pgjdbc and HikariCP. Append is one binary COPY into
@@ -116,6 +117,8 @@ public final class PostgresStore extends JdbcStore {
             throws StoreException {
         String what = "scan positions " + fromPosition + ".." + toPosition;
         try (Connection c = connection(what)) {
+            c.setAutoCommit(false);
+            preferIndexOrder(c);
             CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + TRANSFER_COLUMNS
                     + " FROM transfers WHERE position BETWEEN " + fromPosition + " AND " + toPosition
                     + " ORDER BY position) TO STDOUT (FORMAT binary)");
@@ -135,6 +138,7 @@ public final class PostgresStore extends JdbcStore {
                 while (copy.readFromCopy() != null) {
                     // drain the end of the COPY so the connection is clean for the next user
                 }
+                c.commit();
             } finally {
                 if (copy.isActive()) {
                     copy.cancelCopy();
@@ -142,6 +146,21 @@ public final class PostgresStore extends JdbcStore {
             }
         } catch (SQLException e) {
             throw failure(what, e);
+        }
+    }
+
+    /**
+     * transfers only ever grows at the end in position order, so its primary key is perfectly correlated
+     * with the heap: an index scan reads the heap sequentially and needs no sort. The planner prices it as
+     * random I/O and picks a sequential scan plus an external sort instead (1M rows here: 3.9 s against
+     * 2.5 s through the index), so the scan's transaction turns the alternatives off.
+     */
+    @Override
+    void preferIndexOrder(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL enable_seqscan = off");
+            s.execute("SET LOCAL enable_bitmapscan = off");
+            s.execute("SET LOCAL enable_sort = off");
         }
     }
 

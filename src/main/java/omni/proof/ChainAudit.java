@@ -19,7 +19,6 @@ public final class ChainAudit {
     public static final int FINDINGS_MAX = 1000;
     /** Checkpoints read from storage per query. */
     static final int PAGE_SIZE = 256;
-    private static final byte[] ZERO_HASH = new byte[Checkpoint.HASH_SIZE];
 
     /** What a checkpoint failed. */
     public enum Problem {
@@ -110,7 +109,7 @@ public final class ChainAudit {
     private void checkLink(Checkpoint previous, Checkpoint c) {
         boolean adjacent = previous != null && previous.seq() == c.seq() - 1;
         if (c.seq() == 1 || adjacent) {
-            byte[] expectedPrev = c.seq() == 1 ? ZERO_HASH : previous.hash();
+            byte[] expectedPrev = c.seq() == 1 ? Checkpoint.genesisPrev() : previous.hash();
             if (!MessageDigest.isEqual(expectedPrev, c.prev())) {
                 report(c.seq(), Problem.PREV_MISMATCH, "prev is " + Hex.encode(c.prev()) + ", the hash of checkpoint "
                         + (c.seq() - 1) + " is " + Hex.encode(expectedPrev));

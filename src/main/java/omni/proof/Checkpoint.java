@@ -41,6 +41,11 @@ public record Checkpoint(long seq, byte[] prev, long firstPosition, long lastPos
         signature = signature.clone();
     }
 
+    /** {@code prev} of checkpoint 1: 32 zero bytes (a new array each call). */
+    public static byte[] genesisPrev() {
+        return new byte[HASH_SIZE];
+    }
+
     /** SHA-256 of the SPEC section 7 hash input of these fields. */
     public static byte[] computeHash(long seq, byte[] prev, long firstPosition, long lastPosition, long count,
                                      byte[] root, long timestamp) {

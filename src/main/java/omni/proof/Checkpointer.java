@@ -5,6 +5,7 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -36,7 +37,6 @@ public final class Checkpointer implements AutoCloseable {
     /** Seals per tick when behind: 8 caps one tick at 4M transfers, so stop() is seen within about a second. */
     static final int SEALS_PER_TICK_MAX = 8;
     private static final Logger LOG = Logger.getLogger(Checkpointer.class.getName());
-    private static final byte[] GENESIS_PREV = new byte[Checkpoint.HASH_SIZE];
 
     private final CheckpointStore store;
     private final NodeKey key;
@@ -50,7 +50,7 @@ public final class Checkpointer implements AutoCloseable {
     private boolean headKnown;        // guarded by sealLock; false: reread head from storage first
     private volatile long height;
     private volatile long sealedThroughPosition = -1;
-    private volatile long committedPosition = -1;
+    private final AtomicLong committedPosition = new AtomicLong(-1);
     private boolean running;          // guarded by runLock
     private Thread thread;            // guarded by runLock
     private Gauge<Long> heightGauge;
@@ -124,9 +124,20 @@ public final class Checkpointer implements AutoCloseable {
         return height;
     }
 
-    /** Committed but not yet sealed transfers as of the last tick: {@code omni_checkpoint_lag_transactions}. */
+    /**
+     * Committed but not yet sealed transfers: {@code omni_checkpoint_lag_transactions}. The committed side
+     * is what the last tick read from storage, or newer if {@link #noteCommitted} was told since.
+     */
     public long lagTransactions() {
-        return Math.max(0, committedPosition - sealedThroughPosition);
+        return Math.max(0, committedPosition.get() - sealedThroughPosition);
+    }
+
+    /**
+     * Tells the lag gauge that positions up to {@code lastPosition} are committed, between ticks (wire it to
+     * the bus's {@code transaction.commit} events). Cheap and non-blocking; sealing does not depend on it.
+     */
+    public void noteCommitted(long lastPosition) {
+        committedPosition.accumulateAndGet(lastPosition, Math::max);
     }
 
     /**
@@ -140,7 +151,7 @@ public final class Checkpointer implements AutoCloseable {
                 loadHead();
             }
             long last = store.lastPosition();
-            committedPosition = last;
+            noteCommitted(last);
             long first = head == null ? 0 : head.lastPosition() + 1;
             if (last < first) {
                 return null;
@@ -160,7 +171,7 @@ public final class Checkpointer implements AutoCloseable {
         store.readIds(first, last, ids, 0);
         MerkleTree tree = MerkleTree.fromIdsInPlace(ids, count);
         long seq = head == null ? 1 : head.seq() + 1;
-        byte[] prev = head == null ? GENESIS_PREV : head.hash();
+        byte[] prev = head == null ? Checkpoint.genesisPrev() : head.hash();
         // Timestamps never go back along the chain, even if the wall clock does.
         long timestamp = Math.max(System.currentTimeMillis(), head == null ? 0 : head.timestamp());
         byte[] root = tree.root();

@@ -13,6 +13,12 @@ import java.util.Set;
  */
 public record Proof(Transfer transaction, long leafIndex, Checkpoint checkpoint, byte[][] auditPath, byte[] publicKey) {
     static final Set<String> FIELD_NAMES = Set.of("transaction", "id", "leafIndex", "checkpoint", "auditPath", "publicKey");
+    /**
+     * Largest proof JSON read (API body, CLI file): a proof is at most about 1 KB of transfer (8 parents,
+     * 128-byte memo), 0.5 KB of checkpoint and 63 path hashes (4.3 KB); 64 KiB leaves room for escaping
+     * and pretty-printing.
+     */
+    public static final int JSON_SIZE_MAX = 64 * 1024;
     /** A tree of at most 2^63 leaves has paths of at most 63 hashes; anything longer is not a proof. */
     static final int AUDIT_PATH_LENGTH_MAX = MerkleTree.LEVEL_COUNT_MAX;
 

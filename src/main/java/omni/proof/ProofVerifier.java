@@ -12,7 +12,6 @@ import java.security.MessageDigest;
  * Stateless and thread-safe. Cost: one Ed25519 verification (JDK EdDSA) plus a few dozen SHA-256.
  */
 public final class ProofVerifier {
-    private static final byte[] ZERO_HASH = new byte[Checkpoint.HASH_SIZE];
 
     /** Why a proof is not valid, in check order; {@link #wireName()} is what the API and CLI print. */
     public enum Reason {
@@ -107,7 +106,7 @@ public final class ProofVerifier {
     private static Verdict checkConsistent(Checkpoint c) {
         boolean consistent = c.seq() >= 1 && c.firstPosition() >= 0 && c.lastPosition() >= c.firstPosition()
                 && c.count() == c.lastPosition() - c.firstPosition() + 1
-                && (c.seq() != 1 || (c.firstPosition() == 0 && MessageDigest.isEqual(c.prev(), ZERO_HASH)));
+                && (c.seq() != 1 || (c.firstPosition() == 0 && MessageDigest.isEqual(c.prev(), Checkpoint.genesisPrev())));
         if (consistent) {
             return null;
         }

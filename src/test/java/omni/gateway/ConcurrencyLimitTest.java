@@ -34,7 +34,7 @@ class ConcurrencyLimitTest {
     @SetUpServer
     static void server(WebServerConfig.Builder server) throws Exception {
         dataDir = Files.createTempDirectory("omni-limit-test");
-        api = new TestApiService();
+        api = new TestApiService(2);
         Settings settings = Settings.of(Map.of(Setting.DATA_DIR, dataDir.toString(),
                 Setting.HTTP_REQUESTS_CONCURRENT_MAX, Integer.toString(REQUESTS_MAX)));
         Gateway.builder(settings).api(api).build().configure(server);

@@ -12,8 +12,13 @@ import io.helidon.webserver.http.ServerResponse;
 
 /** An API service as another component would write one, for exercising the gateway's infrastructure. */
 final class TestApiService implements HttpService {
-    final CountDownLatch slowEntered = new CountDownLatch(2);
+    final CountDownLatch slowEntered;
     final CountDownLatch slowRelease = new CountDownLatch(1);
+
+    /** @param slowRequests how many /test/slow requests the test will wait for with {@link #slowEntered} */
+    TestApiService(int slowRequests) {
+        this.slowEntered = new CountDownLatch(slowRequests);
+    }
 
     @Override
     public void routing(HttpRules rules) {

@@ -129,7 +129,7 @@ class CrashSafetyTest {
     /** Every acknowledged transfer stored once, at its acknowledged position; nothing else; audit clean. */
     private void verifyStored(Store store) throws StoreException {
         store.open("omni");
-        LedgerAudit audit = LedgerAudit.of(store, "omni");
+        ReferenceAudit audit = ReferenceAudit.of(store, "omni");
         long sent = ACCOUNT_COUNT;
         for (LedgerClient.Worker worker : workers) {
             sent += worker.sentCount;

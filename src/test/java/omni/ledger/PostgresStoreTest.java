@@ -55,6 +55,33 @@ class PostgresStoreTest extends StoreContractTest {
     }
 
     @Test
+    void anOutageFailsAppendsWithoutWritingAndTheStoreRecoversWhenTheDatabaseReturns() throws Exception {
+        LedgerGenerator g = new LedgerGenerator(System.nanoTime(), LEDGER, 10);
+        try (TcpProxy proxy = new TcpProxy(5432);
+             PostgresStore store = new PostgresStore("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database,
+                     TestDatabases.USER, "", true)) {
+            store.open(LEDGER);
+            appendAll(store, g, 1, 100, 0);
+            proxy.cut();
+            TransferBatch lost = g.batch(50, 0);
+            StoreException e = assertThrows(StoreException.class, () -> store.append(new TransferBatch[]{lost}, 1));
+            assertTrue(e.getMessage().contains("append positions 101..150 on postgresql 127.0.0.1:" + proxy.port()),
+                    e.getMessage());
+            assertFalse(store.ping());
+            assertThrows(StoreException.class, store::lastPosition);
+            proxy.restore();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!store.ping() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(store.ping());
+            assertEquals(100, store.lastPosition()); // nothing of the failed append was written
+            store.append(new TransferBatch[]{lost}, 1); // the same positions, now for real
+            assertEquals(150, store.lastPosition());
+        }
+    }
+
+    @Test
     void aRunningProjectorCatchesUp() throws Exception {
         LedgerGenerator g = new LedgerGenerator(System.nanoTime(), LEDGER, 10);
         try (JdbcStore store = opened(true)) {

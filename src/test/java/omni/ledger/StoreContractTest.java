@@ -134,7 +134,7 @@ abstract class StoreContractTest {
         }
         JdbcStore other = newStore(false);
         StoreException e = assertThrows(StoreException.class, () -> other.open("payroll"));
-        assertTrue(e.getMessage().contains("'genesis:omni'") && e.getMessage().contains("'payroll'"), e.getMessage());
+        assertTrue(e.getMessage().contains("ledger of 'omni'") && e.getMessage().contains("'payroll'"), e.getMessage());
         assertFalse(other.ping());
         other.close();
     }

@@ -52,6 +52,10 @@ class CheckpointerTest {
         assertEquals(List.of(first, second), hooked);
         assertEquals(2, checkpointer.height());
         assertEquals(0, checkpointer.lagTransactions());
+        checkpointer.noteCommitted(15);
+        assertEquals(5, checkpointer.lagTransactions());
+        checkpointer.noteCommitted(12); // late news never lowers it
+        assertEquals(5, checkpointer.lagTransactions());
     }
 
     @Test
@@ -137,5 +141,28 @@ class CheckpointerTest {
             assertArrayEquals(hooked.get(i - 1).hash(), hooked.get(i).prev());
         }
         assertEquals(hooked.get(hooked.size() - 1), store.latestCheckpoint());
+    }
+
+    @Test
+    void gaugesAreRegisteredWhileRunning(@TempDir Path dir) throws Exception {
+        MemoryCheckpointStore store = new MemoryCheckpointStore();
+        Checkpointer checkpointer = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
+        checkpointer.start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (store.latestCheckpoint() == null) {
+                assertTrue(System.nanoTime() < deadline, "no checkpoint sealed");
+                Thread.sleep(5);
+            }
+            var registry = io.helidon.metrics.api.Metrics.globalRegistry();
+            var height = registry.gauge("omni_checkpoint_height", List.of()).orElseThrow();
+            assertEquals(1.0, height.value().doubleValue());
+            checkpointer.noteCommitted(7);
+            var lag = registry.gauge("omni_checkpoint_lag_transactions", List.of()).orElseThrow();
+            assertEquals(7.0, lag.value().doubleValue());
+        } finally {
+            checkpointer.close();
+        }
+        assertTrue(io.helidon.metrics.api.Metrics.globalRegistry().gauge("omni_checkpoint_height", List.of()).isEmpty());
     }
 }

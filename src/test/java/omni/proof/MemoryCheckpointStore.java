@@ -13,19 +13,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * genesis of ledger "omni" at 0) and checkpoints by seq, with the unique-seq rule the SQL stores enforce.
  * Tests may overwrite a stored checkpoint to simulate corruption.
  */
-final class MemoryCheckpointStore implements CheckpointStore {
+public final class MemoryCheckpointStore implements CheckpointStore {
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Transfer> transfers = new ArrayList<>();
     private final TreeMap<Long, Checkpoint> checkpoints = new TreeMap<>();
     int readIdsCalls;
     boolean failSaves;
 
-    MemoryCheckpointStore() {
+    public MemoryCheckpointStore() {
         byte[] memo = TransferIds.genesisMemo("omni");
         transfers.add(new Transfer(0, 0, 0, 0, 0, new byte[0], memo, TransferIds.genesisId("omni")));
     }
 
-    long append(Transfer transfer) {
+    public long append(Transfer transfer) {
         lock.lock();
         try {
             transfers.add(transfer);
@@ -35,7 +35,7 @@ final class MemoryCheckpointStore implements CheckpointStore {
         }
     }
 
-    Transfer transferAt(long position) {
+    public Transfer transferAt(long position) {
         lock.lock();
         try {
             return position < transfers.size() ? transfers.get((int) position) : null;

@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 /** Random transfers with ids that recompute from their fields. */
-final class TestTransfers {
+public final class TestTransfers {
     private TestTransfers() {
     }
 
-    static Transfer random(Random random) {
+    public static Transfer random(Random random) {
         int parentCount = 1 + random.nextInt(8);
         byte[] parents = new byte[parentCount * 32];
         random.nextBytes(parents);

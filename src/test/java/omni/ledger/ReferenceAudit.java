@@ -13,7 +13,7 @@ import omni.kernel.TransferIds;
  * an earlier position with a timestamp not after the child's, seqs are contiguous per sender, no account but
  * the issuer is negative, and the balances sum to 0.
  */
-final class LedgerAudit implements ScanConsumer {
+final class ReferenceAudit implements ScanConsumer {
     private final TransferIds ids = new TransferIds();
     private final byte[] id = new byte[TransferBatch.ID_SIZE];
     /** Id (hex) to position, genesis included. */
@@ -24,8 +24,8 @@ final class LedgerAudit implements ScanConsumer {
     private long next = 1;
 
     /** Audits positions 1..lastPosition of {@code store}; throws AssertionError naming the first problem. */
-    static LedgerAudit of(Store store, String ledgerName) throws StoreException {
-        LedgerAudit audit = new LedgerAudit();
+    static ReferenceAudit of(Store store, String ledgerName) throws StoreException {
+        ReferenceAudit audit = new ReferenceAudit();
         String genesis = Hex.encode(TransferIds.genesisId(ledgerName));
         audit.positions.put(genesis, 0L);
         audit.timestamps.put(genesis, 0L);

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# OMNI installer, builder and test runner. Run ./install.sh --help.
+set -euo pipefail
+
+JAVA_FEATURE_MIN=21
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+# Ports of the full topology (design note): PostgreSQL 15432, Redis 16379, Prometheus 19090.
+SERVICES_PG_PORT=15432
+SERVICES_REDIS_PORT=16379
+SERVICES_PROMETHEUS_PORT=19090
+SERVICES_DIR="${OMNI_SERVICES_DIR:-$ROOT/.services}"
+
+usage() {
+    cat <<USAGE
+Usage: ./install.sh [COMMAND] [--force]
+
+  (no command)  Build OMNI: find a JDK $JAVA_FEATURE_MIN+, compile with Maven for Java 21, write dist/omni.jar.
+                Skips the build when dist/omni.jar is newer than every source (--force rebuilds).
+                Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
+  test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
+                installed but down (installs them with apt-get when run as root and they are missing), then runs
+                mvn verify: unit and server tests, the shaded jar, and the smoke test of dist/omni with that jar.
+  --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
+                Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
+                $SERVICES_DIR; prints the settings that point OMNI at them.
+  --help        This text.
+
+Environment: OMNI_JAVA or JAVA_HOME pick the JDK; OMNI_MAVEN_ARGS adds Maven arguments (e.g. -o).
+Works from any directory; running it again is safe.
+USAGE
+}
+
+say() { echo "install.sh: $*"; }
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+# Feature version of a java binary from <home>/release (no JVM start), else from -version.
+java_feature() {
+    local bin="$1" home version
+    home="$(dirname "$(dirname "$(readlink -f "$bin")")")"
+    if [[ -f "$home/release" ]]; then
+        version="$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")"
+    else
+        version="$("$bin" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)"
+    fi
+    version="${version#1.}"
+    echo "${version%%[.+-]*}"
+}
+
+# A JDK home (with javac) of Java 21+: OMNI_JAVA, JAVA_HOME, java on PATH, newest of /usr/lib/jvm/*.
+find_jdk() {
+    local candidate home feature best="" best_feature=0
+    local from_path=""
+    from_path="$(command -v java 2>/dev/null || true)"
+    for candidate in "${OMNI_JAVA:-}" "${JAVA_HOME:-}" "$from_path"; do
+        [[ -z "$candidate" ]] && continue
+        home="$candidate"
+        [[ -f "$home" ]] && home="$(dirname "$(dirname "$(readlink -f "$home")")")"
+        [[ -x "$home/bin/javac" ]] || continue
+        if (( $(java_feature "$home/bin/java") >= JAVA_FEATURE_MIN )); then echo "$home"; return 0; fi
+    done
+    for home in /usr/lib/jvm/*; do
+        [[ -x "$home/bin/javac" ]] || continue
+        feature="$(java_feature "$home/bin/java")"
+        if (( feature >= JAVA_FEATURE_MIN && feature > best_feature )); then best="$home"; best_feature="$feature"; fi
+    done
+    [[ -n "$best" ]] && { echo "$best"; return 0; }
+    return 1
+}
+
+setup_build_env() {
+    local jdk
+    jdk="$(find_jdk)" || die "no JDK $JAVA_FEATURE_MIN+ (with javac) found in OMNI_JAVA, JAVA_HOME, PATH or /usr/lib/jvm/*;" \
+        "install one, e.g. apt-get install openjdk-21-jdk-headless, or Temurin 21+"
+    command -v mvn >/dev/null || die "Maven (mvn) is not installed; install it, e.g. apt-get install maven"
+    export JAVA_HOME="$jdk" PATH="$jdk/bin:$PATH"
+    if (( $(java_feature "$jdk/bin/java") >= 23 )); then
+        # Maven's own libraries use sun.misc.Unsafe; allow it quietly on Java 23+.
+        export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+    fi
+    say "using JDK $jdk"
+}
+
+jar_up_to_date() {
+    local jar="$ROOT/dist/omni.jar"
+    [[ -f "$jar" ]] || return 1
+    [[ -z "$(find "$ROOT/pom.xml" "$ROOT/src" "$ROOT/web" -newer "$jar" -type f 2>/dev/null | head -n 1)" ]]
+}
+
+build() {
+    local force="$1"
+    if [[ "$force" != yes ]] && jar_up_to_date; then
+        say "dist/omni.jar is up to date (--force rebuilds)"
+        return 0
+    fi
+    setup_build_env
+    say "building (mvn package, tests skipped; ./install.sh test runs them)"
+    # shellcheck disable=SC2086 # OMNI_MAVEN_ARGS is a list of arguments
+    (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} package -DskipTests -Dmaven.test.skip.exec=true)
+    install_jar
+}
+
+install_jar() {
+    mkdir -p "$ROOT/dist"
+    cp "$ROOT/target/omni.jar" "$ROOT/dist/omni.jar.tmp"
+    mv "$ROOT/dist/omni.jar.tmp" "$ROOT/dist/omni.jar"
+    chmod +x "$ROOT/dist/omni"
+    train_startup
+    say "wrote $ROOT/dist/omni.jar; run it with $ROOT/dist/omni"
+}
+
+# Starts the new jar once (free port, throw-away data directory) so that the launcher's class-data archive
+# exists before the first real start, which then reaches ready in about half the CPU time.
+train_startup() {
+    local tmp pid i
+    [[ "${OMNI_CDS_DIR:-}" == off ]] && return 0
+    tmp="$(mktemp -d)"
+    "$ROOT/dist/omni" --http-host 127.0.0.1 --http-port 0 --data-dir "$tmp/data" >"$tmp/out" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 300; i++)); do
+        grep -q " ready at " "$tmp/out" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -q " ready at " "$tmp/out" || { cat "$tmp/out" >&2; rm -rf "$tmp"; die "the built jar did not start"; }
+    rm -rf "$tmp"
+    say "start-up class-data archive prepared"
+}
+
+can_apt() { [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; }
+
+apt_install() {
+    can_apt || return 1
+    say "installing $* with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
+}
+
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+redis_up() {
+    local port="$1" reply
+    command -v redis-cli >/dev/null || { pg_up "$port"; return; }
+    reply="$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)"
+    [[ "$reply" == PONG ]]
+}
+
+wait_for() {
+    local what="$1" check="$2" port="$3" i
+    for ((i = 0; i < 100; i++)); do
+        "$check" "$port" && return 0
+        sleep 0.1
+    done
+    die "$what did not come up on 127.0.0.1:$port"
+}
+
+# PostgreSQL on 127.0.0.1:5432 with trust authentication for TCP from 127.0.0.1, as the tests expect.
+ensure_postgres() {
+    pg_up 5432 && { say "PostgreSQL is up on 127.0.0.1:5432"; return 0; }
+    local installed_now=no
+    if ! command -v pg_ctlcluster >/dev/null; then
+        apt_install postgresql || die "PostgreSQL is not running on 127.0.0.1:5432 and is not installed;" \
+            "install it (apt-get install postgresql) or run this as root so that it can be installed"
+        installed_now=yes
+    fi
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+    [[ -n "$version" ]] || die "PostgreSQL is installed but has no cluster in /etc/postgresql; create one with pg_createcluster"
+    if [[ "$installed_now" == yes ]]; then
+        # A fresh Debian cluster asks for passwords over TCP; the tests connect as postgres from 127.0.0.1.
+        sed -i '0,/^host/s//host    all             all             127.0.0.1\/32            trust\nhost/' \
+            "/etc/postgresql/$version/main/pg_hba.conf"
+    fi
+    say "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    wait_for PostgreSQL pg_up 5432
+}
+
+ensure_redis() {
+    redis_up 6379 && { say "Redis is up on 127.0.0.1:6379"; return 0; }
+    if ! command -v redis-server >/dev/null; then
+        apt_install redis-server || die "Redis is not running on 127.0.0.1:6379 and is not installed;" \
+            "install it (apt-get install redis-server) or run this as root so that it can be installed"
+    fi
+    say "starting Redis on 127.0.0.1:6379"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    wait_for Redis redis_up 6379
+}
+
+run_tests() {
+    ensure_postgres
+    ensure_redis
+    setup_build_env
+    say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
+    local started=$SECONDS status=0
+    # shellcheck disable=SC2086
+    (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} verify) || status=$?
+    test_summary
+    if (( status != 0 )); then
+        die "tests FAILED (mvn exit $status) after $((SECONDS - started)) s; reports in target/surefire-reports and target/failsafe-reports"
+    fi
+    install_jar
+    say "all tests passed in $((SECONDS - started)) s"
+}
+
+# One line per test class (Maven runs quietly), and what the smoke test measured.
+test_summary() {
+    local report
+    for report in "$ROOT"/target/surefire-reports/*.txt "$ROOT"/target/failsafe-reports/*.txt; do
+        [[ -f "$report" ]] || continue
+        sed -n 's/^Tests run: \(.*\), Time elapsed: \([0-9.]*\) s -* in \(.*\)$/  \3: \1 (\2 s)/p' "$report"
+    done
+    grep -h '^smoke:' "$ROOT"/target/failsafe-reports/*-output.txt 2>/dev/null | sed 's/^/  /' || true
+}
+
+# --services: the full topology of the design on this machine, from Debian packages.
+start_services() {
+    mkdir -p "$SERVICES_DIR"
+    services_postgres
+    services_redis
+    services_prometheus
+    say "services are up; point OMNI at them with:"
+    echo "  OMNI_DB_URL=jdbc:postgresql://127.0.0.1:$SERVICES_PG_PORT/omni OMNI_DB_USER=postgres \\"
+    echo "  OMNI_REDIS_URL=redis://127.0.0.1:$SERVICES_REDIS_PORT $ROOT/dist/omni"
+}
+
+services_postgres() {
+    if pg_up "$SERVICES_PG_PORT"; then say "PostgreSQL already up on :$SERVICES_PG_PORT"; return 0; fi
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql || die "cannot install PostgreSQL (need root and apt-get)"
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+    if [[ ! -d "/etc/postgresql/$version/omni" ]]; then
+        [[ "$(id -u)" == 0 ]] || die "creating the PostgreSQL cluster 'omni' on :$SERVICES_PG_PORT needs root"
+        pg_createcluster -p "$SERVICES_PG_PORT" "$version" omni >/dev/null
+        # Local appliance: trust TCP from this machine only, like the test database.
+        sed -i '0,/^host/s//host    all             all             127.0.0.1\/32            trust\nhost/' \
+            "/etc/postgresql/$version/omni/pg_hba.conf"
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$version" omni start
+    wait_for PostgreSQL pg_up "$SERVICES_PG_PORT"
+    if ! psql -h 127.0.0.1 -p "$SERVICES_PG_PORT" -U postgres -tAc "select 1 from pg_database where datname='omni'" | grep -q 1; then
+        psql -h 127.0.0.1 -p "$SERVICES_PG_PORT" -U postgres -qc "create database omni"
+    fi
+    say "PostgreSQL $version cluster 'omni' up on 127.0.0.1:$SERVICES_PG_PORT, database omni"
+}
+
+services_redis() {
+    if redis_up "$SERVICES_REDIS_PORT"; then say "Redis already up on :$SERVICES_REDIS_PORT"; return 0; fi
+    command -v redis-server >/dev/null || apt_install redis-server || die "cannot install Redis (need root and apt-get)"
+    mkdir -p "$SERVICES_DIR/redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$SERVICES_REDIS_PORT" --dir "$SERVICES_DIR/redis" \
+        --appendonly yes --pidfile "$SERVICES_DIR/redis/redis.pid" --logfile "$SERVICES_DIR/redis/redis.log" >/dev/null
+    wait_for Redis redis_up "$SERVICES_REDIS_PORT"
+    say "Redis up on 127.0.0.1:$SERVICES_REDIS_PORT (append-only file in $SERVICES_DIR/redis)"
+}
+
+services_prometheus() {
+    if pg_up "$SERVICES_PROMETHEUS_PORT"; then say "Prometheus already up on :$SERVICES_PROMETHEUS_PORT"; return 0; fi
+    command -v prometheus >/dev/null || apt_install prometheus || die "cannot install Prometheus (need root and apt-get)"
+    mkdir -p "$SERVICES_DIR/prometheus"
+    nohup prometheus --config.file="$ROOT/dist/prometheus.yml" --web.listen-address="127.0.0.1:$SERVICES_PROMETHEUS_PORT" \
+        --storage.tsdb.path="$SERVICES_DIR/prometheus" >"$SERVICES_DIR/prometheus/prometheus.log" 2>&1 &
+    echo $! >"$SERVICES_DIR/prometheus/prometheus.pid"
+    wait_for Prometheus pg_up "$SERVICES_PROMETHEUS_PORT"
+    say "Prometheus up on 127.0.0.1:$SERVICES_PROMETHEUS_PORT, scraping :18000/metrics"
+}
+
+main() {
+    local command="build" force=no arg
+    for arg in "$@"; do
+        case "$arg" in
+            -h|--help) usage; exit 0 ;;
+            --force) force=yes ;;
+            test) command=test ;;
+            --services) command=services ;;
+            *) usage >&2; die "unknown argument: $arg" ;;
+        esac
+    done
+    case "$command" in
+        build) build "$force" ;;
+        test) run_tests ;;
+        services) start_services ;;
+    esac
+}
+
+main "$@"
