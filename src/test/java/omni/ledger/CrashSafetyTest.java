@@ -135,6 +135,8 @@ class CrashSafetyTest {
             sent += worker.sentCount;
         }
         assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
+        LedgerAudit.Report report = new LedgerAudit(store, "omni", 2).run((checked, total) -> { });
+        assertEquals(true, report.clean(), "omni audit: " + report);
         for (Map.Entry<String, Long> e : client.acknowledged.entrySet()) {
             assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
         }

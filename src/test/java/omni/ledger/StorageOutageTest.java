@@ -138,12 +138,14 @@ class StorageOutageTest {
             throws StoreException {
         try (PostgresStore store = new PostgresStore(TestDatabases.url(database), TestDatabases.USER, "")) {
             store.open("omni");
-            LedgerAudit audit = LedgerAudit.of(store, "omni");
+            ReferenceAudit audit = ReferenceAudit.of(store, "omni");
             long sent = ACCOUNT_COUNT;
             for (LedgerClient.Worker worker : workers) {
                 sent += worker.sentCount;
             }
             assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
+            LedgerAudit.Report report = new LedgerAudit(store, "omni", 2).run((checked, total) -> { });
+            assertEquals(true, report.clean(), "omni audit: " + report);
             for (Map.Entry<String, Long> e : client.acknowledged.entrySet()) {
                 assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
             }
