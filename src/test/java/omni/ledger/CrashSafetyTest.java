@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,7 +33,7 @@ class CrashSafetyTest {
         Path dataDir = Files.createTempDirectory("omni-crash-embedded");
         crashAndVerify(dataDir, null);
         try (EmbeddedStore store = new EmbeddedStore(dataDir)) {
-            verifyStored(store);
+            client.verifyStored(store);
         }
     }
 
@@ -45,7 +44,7 @@ class CrashSafetyTest {
             Path dataDir = Files.createTempDirectory("omni-crash-postgres");
             crashAndVerify(dataDir, TestDatabases.url(database));
             try (PostgresStore store = new PostgresStore(TestDatabases.url(database), TestDatabases.USER, "")) {
-                verifyStored(store);
+                client.verifyStored(store);
             }
         } finally {
             TestDatabases.drop(database);
@@ -123,22 +122,6 @@ class CrashSafetyTest {
                 LedgerClient.Outcome outcome = worker.send(BATCH_SIZE, new SplittableRandom(killSeed));
                 assertEquals(LedgerClient.Outcome.ACKNOWLEDGED, outcome, "resubmission after restart");
             }
-        }
-    }
-
-    /** Every acknowledged transfer stored once, at its acknowledged position; nothing else; audit clean. */
-    private void verifyStored(Store store) throws StoreException {
-        store.open("omni");
-        ReferenceAudit audit = ReferenceAudit.of(store, "omni");
-        long sent = ACCOUNT_COUNT;
-        for (LedgerClient.Worker worker : workers) {
-            sent += worker.sentCount;
-        }
-        assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
-        LedgerAudit.Report report = new LedgerAudit(store, "omni", 2).run((checked, total) -> { });
-        assertEquals(true, report.clean(), "omni audit: " + report);
-        for (Map.Entry<String, Long> e : client.acknowledged.entrySet()) {
-            assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
         }
     }
 }

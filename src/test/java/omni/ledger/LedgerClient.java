@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -91,8 +93,31 @@ final class LedgerClient {
         mintTip = parent;
     }
 
+    private final List<Worker> workers = new ArrayList<>();
+
     Worker worker(int index, int workerCount) {
-        return new Worker(index, workerCount);
+        Worker worker = new Worker(index, workerCount);
+        workers.add(worker);
+        return worker;
+    }
+
+    /**
+     * Opens {@code store} (the node must be stopped) and checks that it holds the mint plus every transfer the
+     * workers sent, each acknowledged one at its acknowledged position, and that the store's audit is clean.
+     */
+    void verifyStored(Store store) throws StoreException {
+        store.open("omni");
+        ReferenceAudit audit = ReferenceAudit.of(store, "omni");
+        long sent = accountCount;
+        for (Worker worker : workers) {
+            sent += worker.sentCount;
+        }
+        assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
+        LedgerAudit.Report report = new LedgerAudit(store, "omni", 2).run((checked, total) -> { });
+        assertEquals(true, report.clean(), "omni audit: " + report);
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+            assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
+        }
     }
 
     static void append(StringBuilder body, long sender, long receiver, long amount, long seq, long timestamp,
