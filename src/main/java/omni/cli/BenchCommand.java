@@ -150,17 +150,18 @@ public final class BenchCommand implements Callable<Integer> {
         TransferIds ids = new TransferIds();
         byte[] id = new byte[TransferBatch.ID_SIZE];
         long timestamp = System.currentTimeMillis();
+        BodyWriter body = new BodyWriter();
         for (int from = 0; from < accountCount; from += batchSize) {
             int to = Math.min(accountCount, from + batchSize);
-            StringBuilder body = new StringBuilder((to - from) * 200).append('[');
+            body.start();
             for (int i = from; i < to; i++) {
                 long receiver = accountBase + 1 + i;
                 issuerSeq++;
                 ids.computeId(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, 1, parent, 0, 0, id, 0);
-                appendTransfer(body.append(i == from ? "" : ","), 0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, null);
+                body.transfer(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, null, 0);
                 parent = id.clone();
             }
-            String answer = post(body.append(']').toString());
+            String answer = post(body.finish(), body.size);
             long[] counts = counts(answer);
             if (counts[0] != to - from) {
                 throw new IllegalStateException("mint batch " + from + ".." + to + " not accepted: " + shorten(answer));
@@ -179,16 +180,72 @@ public final class BenchCommand implements Callable<Integer> {
         return m.group(1);
     }
 
-    static void appendTransfer(StringBuilder body, long sender, long receiver, long amount, long seq, long timestamp,
-                               byte[] parentA, byte[] parentB) {
-        body.append("{\"sender\":").append(sender).append(",\"receiver\":").append(receiver)
-                .append(",\"amount\":").append(amount).append(",\"seq\":").append(seq)
-                .append(",\"timestamp\":").append(timestamp).append(",\"parents\":[\"")
-                .append(Hex.encode(parentA)).append('"');
-        if (parentB != null) {
-            body.append(",\"").append(Hex.encode(parentB)).append('"');
+    /** A JSON array of transfers written as bytes into a reused buffer: no String per transfer. */
+    static final class BodyWriter {
+        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        /** One transfer with two parents is under 300 bytes. */
+        private static final int TRANSFER_SIZE_MAX = 320;
+        byte[] buffer = new byte[TRANSFER_SIZE_MAX * 1_024];
+        int size;
+
+        void start() {
+            size = 0;
+            buffer[size++] = '[';
         }
-        body.append("]}");
+
+        byte[] finish() {
+            buffer[size++] = ']';
+            return buffer;
+        }
+
+        /** Appends one transfer with parent {@code a} and, when {@code b} is not null, parent {@code b}. */
+        void transfer(long sender, long receiver, long amount, long seq, long timestamp,
+                      byte[] a, int aOffset, byte[] b, int bOffset) {
+            if (size + TRANSFER_SIZE_MAX + 1 > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
+            }
+            if (size > 1) {
+                buffer[size++] = ',';
+            }
+            ascii("{\"sender\":").number(sender).ascii(",\"receiver\":").number(receiver)
+                    .ascii(",\"amount\":").number(amount).ascii(",\"seq\":").number(seq)
+                    .ascii(",\"timestamp\":").number(timestamp).ascii(",\"parents\":[").id(a, aOffset);
+            if (b != null) {
+                ascii(",").id(b, bOffset);
+            }
+            ascii("]}");
+        }
+
+        private BodyWriter ascii(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                buffer[size++] = (byte) text.charAt(i);
+            }
+            return this;
+        }
+
+        private BodyWriter number(long value) {
+            int digits = 1;
+            for (long v = value / 10; v != 0; v /= 10) {
+                digits++;
+            }
+            for (int i = size + digits - 1; i >= size; i--) {
+                buffer[i] = (byte) ('0' + value % 10);
+                value /= 10;
+            }
+            size += digits;
+            return this;
+        }
+
+        private BodyWriter id(byte[] id, int offset) {
+            buffer[size++] = '"';
+            for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
+                int v = id[offset + k] & 0xff;
+                buffer[size++] = HEX[v >>> 4];
+                buffer[size++] = HEX[v & 0xf];
+            }
+            buffer[size++] = '"';
+            return this;
+        }
     }
 
     /** The load phase: one worker a connection, each owning every connectionCount-th account as sender. */
@@ -254,6 +311,7 @@ public final class BenchCommand implements Callable<Integer> {
         private final Histogram latencyUs = new Histogram(LATENCY_US_MAX, 3);
         private final byte[] batchIds = new byte[TransferBatch.ITEM_COUNT_MAX * TransferBatch.ID_SIZE];
         private final byte[] parentScratch = new byte[2 * TransferBatch.ID_SIZE];
+        private final BodyWriter body = new BodyWriter();
         private byte[] lastId;
         private long lastTimestamp;
         private int nextSender;
@@ -273,9 +331,9 @@ public final class BenchCommand implements Callable<Integer> {
                     return latencyUs;
                 }
                 int count = (int) Math.min(batchSize, before);
-                String body = buildBatch(count);
+                buildBatch(count);
                 long startNs = System.nanoTime();
-                String answer = postRetrying(body, load);
+                String answer = postRetrying(body.buffer, body.size, load);
                 latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
                 long[] counts = counts(answer);
                 load.accepted.addAndGet(counts[0]);
@@ -290,9 +348,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
 
-        /** Each item's parents: the previous item of this batch (or this connection's last id) and that last id. */
-        private String buildBatch(int count) {
-            StringBuilder body = new StringBuilder(count * 240).append('[');
+        /** Each item's parents: this connection's last acknowledged id and, after the first, the previous item. */
+        private void buildBatch(int count) {
+            body.start();
             long timestamp = Math.max(lastTimestamp, System.currentTimeMillis());
             lastTimestamp = timestamp;
             for (int i = 0; i < count; i++) {
@@ -307,26 +365,26 @@ public final class BenchCommand implements Callable<Integer> {
                 long receiver = load.accountBase + 1 + receiverIndex;
                 long amount = 1 + random.nextInt(TRANSFER_AMOUNT_MAX);
                 long seq = ++load.seqs[senderIndex];
-                byte[] previous = i == 0 ? null
-                        : java.util.Arrays.copyOfRange(batchIds, (i - 1) * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE);
-                int parentCount = previous == null ? 1 : 2;
                 System.arraycopy(lastId, 0, parentScratch, 0, TransferBatch.ID_SIZE);
-                if (previous != null) {
-                    System.arraycopy(previous, 0, parentScratch, TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
+                if (i > 0) {
+                    System.arraycopy(batchIds, (i - 1) * TransferBatch.ID_SIZE, parentScratch, TransferBatch.ID_SIZE,
+                            TransferBatch.ID_SIZE);
                 }
-                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, parentCount,
+                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, i == 0 ? 1 : 2,
                         parentScratch, 0, 0, batchIds, i * TransferBatch.ID_SIZE);
-                appendTransfer(body.append(i == 0 ? "" : ","), sender, receiver, amount, seq, timestamp, lastId, previous);
+                body.transfer(sender, receiver, amount, seq, timestamp, lastId, 0, i == 0 ? null : batchIds,
+                        (i - 1) * TransferBatch.ID_SIZE);
             }
-            return body.append(']').toString();
+            body.finish();
         }
     }
 
-    private String postRetrying(String body, Load load) throws IOException, InterruptedException {
+    private String postRetrying(byte[] body, int size, Load load) throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             HttpResponse<String> response = http.send(request("/transactions")
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 return response.body();
             }
@@ -340,10 +398,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private String post(String body) throws IOException, InterruptedException {
+    private String post(byte[] body, int size) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request("/transactions")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
                     + shorten(response.body()));
