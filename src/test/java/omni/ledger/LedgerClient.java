@@ -51,7 +51,8 @@ final class LedgerClient {
     /** One POST's outcome as the client saw it. */
     enum Outcome { ACKNOWLEDGED, UNAVAILABLE, LOST }
 
-    record Answer(int status, String body) {
+    /** Status (-1 when no answer came), body, and the Retry-After header (null when absent). */
+    record Answer(int status, String body, String retryAfter) {
     }
 
     Answer post(byte[] body) throws InterruptedException {
@@ -60,9 +61,9 @@ final class LedgerClient {
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                     .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body());
+            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
-            return new Answer(-1, String.valueOf(e));
+            return new Answer(-1, String.valueOf(e), null);
         }
     }
 
@@ -70,7 +71,7 @@ final class LedgerClient {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body());
+        return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
     }
 
     /** Mints MINT_AMOUNT to each account from the issuer in one chained batch; the node must be fresh. */

@@ -66,6 +66,8 @@ class StorageOutageTest {
             awaitReadiness(client, 503, "storage");
             LedgerClient.Answer refused = client.post("[]".getBytes());
             assertEquals(503, refused.status(), "a write during the outage: " + refused.body());
+            assertEquals("1", refused.retryAfter(), "Retry-After of a write during the outage");
+            assertThat(refused.body(), containsString("storage unavailable"));
             Thread.sleep(1_500);
             assertThat("503 answers seen by the load", unavailableCount.get(), greaterThan(0L));
             proxy.restore();
