@@ -244,6 +244,10 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("sequencer queue full although it holds every slot: "
                     + sequencerQueue.size() + " of " + BATCH_POOL_SIZE);
         }
+        if (!running && sequencerQueue.remove(slot)) {
+            // Closed meanwhile, and the sequencer's last drain may have missed this slot: nothing was done with it.
+            return "shutting down";
+        }
         slot.await();
         return slot.failure();
     }
