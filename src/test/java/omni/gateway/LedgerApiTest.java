@@ -77,6 +77,13 @@ class LedgerApiTest {
         assertThat(read.body(), containsString("\"sender\":0,\"receiver\":7,\"amount\":1000,\"seq\":1,\"timestamp\":" + now
                 + ",\"parents\":[\"" + GENESIS + "\"],\"memo\":\"hello \\\"world\\\"\",\"position\":" + mintPosition));
 
+        String sealed = read.body();
+        for (int i = 0; i < 200 && !sealed.contains("\"checkpoint\":"); i++) {
+            Thread.sleep(50);
+            sealed = get("/api/v1/transactions/" + mintId, ADMIN).body();
+        }
+        assertThat("sealed by the checkpointer (every 1 s)", sealed, containsString("\"checkpoint\":"));
+
         assertEquals("{\"id\":7,\"balance\":980,\"seq\":2,\"transactions\":3}", get("/api/v1/accounts/7", ADMIN).body());
         String page = get("/api/v1/accounts/7/transactions?limit=2", ADMIN).body();
         assertThat(page, containsString("\"seq\":2"));
