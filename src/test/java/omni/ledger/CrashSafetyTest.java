@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,13 @@ class CrashSafetyTest {
     /** The kill comes 200 to 1,700 ms after the load starts: early, mid-commit, and after many commits. */
     private static final int KILL_DELAY_MS_MIN = 200;
     private static final int KILL_DELAY_MS_SPREAD = 1_500;
+
+    @AfterEach
+    void killNode() throws InterruptedException {
+        if (node != null) {
+            node.kill();
+        }
+    }
 
     @Test
     void embeddedStoreLosesNothingAcknowledgedAcrossKills() throws Exception {
@@ -52,6 +60,8 @@ class CrashSafetyTest {
     }
 
     private LedgerClient client;
+    /** The node process of the moment; killed after each test whatever its outcome. */
+    private NodeProcess node;
     private List<LedgerClient.Worker> workers;
     private final AtomicReference<Throwable> loadFailure = new AtomicReference<>();
 
@@ -62,7 +72,7 @@ class CrashSafetyTest {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
-        NodeProcess node = NodeProcess.start(dataDir, dbUrl, token, "node-0.log");
+        node = NodeProcess.start(dataDir, dbUrl, token, "node-0.log");
         node.awaitReady();
         client = new LedgerClient(node.url(), token, 1_000, ACCOUNT_COUNT);
         client.mint();

@@ -79,6 +79,30 @@ class EngineTest {
         }
     }
 
+    @Test
+    void aLargeBatchIsHashedInParallelChunksWithTheSameOutcome() throws Exception {
+        try (EmbeddedStore store = new EmbeddedStore(Files.createTempDirectory("omni-engine-large"))) {
+            Engine engine = new Engine(store, "omni", account -> (int) (account % Kernel.PARTITION_COUNT));
+            engine.start();
+            assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
+            int count = 3 * Engine.STATELESS_CHUNK_ITEMS + 17;
+            BatchSlot slot = engine.acquire();
+            byte[] parent = TransferIds.genesisId("omni");
+            byte[] expectedIds = new byte[count * 32];
+            for (int i = 0; i < count; i++) {
+                parent = add(slot.batch, 0, 1_000 + i, 5, i + 1, parent, slot.ids);
+                System.arraycopy(parent, 0, expectedIds, i * 32, 32);
+            }
+            Arrays.fill(slot.batch.id, (byte) 0);
+            assertNull(engine.execute(slot, true));
+            assertEquals(count, slot.count(Result.ACCEPTED));
+            assertArrayEquals(expectedIds, Arrays.copyOf(slot.batch.id, count * 32));
+            engine.release(slot);
+            assertEquals(count, store.lastPosition());
+            engine.close();
+        }
+    }
+
     /** One batch from the issuer: THREAD_COUNT accounts get MINT_AMOUNT each; returns their mint ids. */
     private static byte[][] mint(Engine engine) throws InterruptedException {
         BatchSlot slot = engine.acquire();
