@@ -3,6 +3,7 @@ package omni.gateway;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -10,7 +11,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.sse.SseSink;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +20,6 @@ import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import omni.bus.BusEvent;
-import omni.bus.BusState;
 import omni.bus.EventBus;
 import omni.bus.EventSource;
 import omni.bus.ReplayingSubscription;
@@ -76,8 +75,15 @@ public final class EventService implements HttpService, AutoCloseable {
     private void events(ServerRequest request, ServerResponse response) {
         Optional<String> lastEventId = request.headers().first(LAST_EVENT_ID)
                 .or(() -> request.query().first("lastEventId").asOptional());
-        long lastPosition = source.lastPosition();
-        long latestSeq = source.latestCheckpointSeq();
+        long lastPosition;
+        long latestSeq;
+        try {
+            lastPosition = source.lastPosition();
+            latestSeq = source.latestCheckpointSeq();
+        } catch (RuntimeException e) {
+            throw new ApiException(503, "Ledger unavailable", "the ledger cannot be read to start the event stream: "
+                    + e.getMessage(), RETRY_AFTER_SECONDS);
+        }
         long afterPosition = lastPosition;
         long afterSeq = latestSeq;
         if (lastEventId.isPresent()) {
@@ -119,7 +125,7 @@ public final class EventService implements HttpService, AutoCloseable {
             } finally {
                 streams.remove(events);
             }
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | CloseConnectionException e) {
             LOG.log(Level.FINE, "event client went away", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -157,14 +163,6 @@ public final class EventService implements HttpService, AutoCloseable {
         streams.forEach(ReplayingSubscription::close);
     }
 
-    /** The bus as /api/v1/node and the start-up line show it: kind, target, connected, backlog, detail. */
-    public static ComponentInfo busComponent(EventBus bus) {
-        BusState state = bus.state();
-        return new ComponentInfo(state.kind(), state.target() == null ? "this process" : state.target(),
-                state.kind().equals(BusState.REDIS), state.describe(),
-                Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
-    }
-
     private static SseEvent event(String type, byte[] json, ReplayingSubscription events) {
         return SseEvent.builder()
                 .id(events.deliveredPosition() + ":" + events.deliveredCheckpointSeq())
@@ -176,7 +174,7 @@ public final class EventService implements HttpService, AutoCloseable {
     private static void closeQuietly(SseSink sink) {
         try {
             sink.close();
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | CloseConnectionException e) {
             // the client is already gone
         }
     }

@@ -101,6 +101,37 @@ class EventServiceTest {
     }
 
     @Test
+    void aClientThatStopsReadingIsCaughtUpFromTheLedgerAndNeverSlowsThePublisher() throws Exception {
+        MemoryEventSource source = MemoryEventSource.withPrintedSeed();
+        bus = new InProcessBus();
+        serve(new EventService(bus, source, EventService.CLIENTS_MAX, 200));
+        Coverage coverage = new Coverage();
+        try (SseClient client = connect("0:0")) {
+            assertThat(client.next().name(), is("bus.state"));
+            long startNs = System.nanoTime();
+            for (int i = 0; i < 3_000; i++) {  // ~20 MB of JSON: far beyond socket buffers and the 256-event queue
+                source.commitAndPublish(bus, 100);
+            }
+            long publishMs = (System.nanoTime() - startNs) / 1_000_000;
+            System.out.println("published 3,000 events to a client that did not read in " + publishMs + " ms, slowest "
+                    + source.slowestPublishNs() / 1_000 + " us");
+            assertThat("slowest publish (ms)", source.slowestPublishNs() / 1_000_000 < 1_000, is(true));
+            read(client, coverage, source, Integer.MAX_VALUE, finished());
+        }
+        assertThat(coverage.problems(), empty());
+        assertThat(coverage.deliveredPosition(), is(source.lastPosition()));
+        System.out.println(coverage.commitEventCount() + " commit events delivered for 3,000 published");
+        assertThat("some came from the ledger in 1,000-position chunks", coverage.commitEventCount() < 3_000, is(true));
+    }
+
+    /** A load thread that has already ended: read() then stops once the client caught up with the source. */
+    private static Thread finished() throws InterruptedException {
+        Thread done = Thread.ofVirtual().start(() -> { });
+        done.join();
+        return done;
+    }
+
+    @Test
     void withoutLastEventIdStartsLiveAndBadCursorsAre400() throws Exception {
         MemoryEventSource source = new MemoryEventSource(7);
         bus = new InProcessBus();
@@ -122,6 +153,11 @@ class EventServiceTest {
             assertThat(bad, response.statusCode(), is(400));
             assertThat(response.headers().firstValue("Content-Type").orElse(""), is("application/problem+json"));
         }
+        source.unreachable(true);
+        HttpResponse<String> unavailable = http.send(request(null).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unavailable.statusCode(), is(503));
+        assertThat(unavailable.body(), containsString("Ledger unavailable"));
+        source.unreachable(false);
     }
 
     @Test
