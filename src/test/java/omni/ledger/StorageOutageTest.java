@@ -96,6 +96,35 @@ class StorageOutageTest {
         }
     }
 
+    /** SPEC section 1: a database unreachable at start leaves the node up, not ready, saying why; no fallback. */
+    @Test
+    void aNodeStartedWhileTheDatabaseIsDownTurnsReadyWhenItAnswers() throws Exception {
+        String database = TestDatabases.create("outage_start");
+        Shutdown shutdown = new Shutdown();
+        try (TcpProxy proxy = new TcpProxy(5432)) {
+            proxy.cut();
+            String token = "c".repeat(64);
+            Settings settings = Settings.of(Map.of(Setting.HTTP_HOST, "127.0.0.1", Setting.HTTP_PORT, "0",
+                    Setting.DATA_DIR, Files.createTempDirectory("omni-outage-start").toString(),
+                    Setting.ADMIN_TOKEN, token,
+                    Setting.DB_URL, "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database,
+                    Setting.DB_USER, TestDatabases.USER));
+            var node = omni.cli.ServeCommand.start(settings, shutdown);
+            LedgerClient client = new LedgerClient("http://127.0.0.1:" + node.gateway().port(), token, 7_000, 5);
+            awaitReadiness(client, 503, "opening postgresql 127.0.0.1:" + proxy.port());
+            LedgerClient.Answer refused = client.post("[]".getBytes());
+            assertEquals(503, refused.status(), refused.body());
+            assertThat(node.gateway().component("storage").description(), containsString("postgresql"));
+            proxy.restore();
+            awaitReadiness(client, 200, "UP");
+            client.mint();
+            assertEquals(0, client.balanceSum());
+        } finally {
+            shutdown.run();
+            TestDatabases.drop(database);
+        }
+    }
+
     private List<Thread> startLoad(LedgerClient client, List<LedgerClient.Worker> workers, long seed) {
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < WORKER_COUNT; w++) {
