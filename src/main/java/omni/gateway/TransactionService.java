@@ -19,7 +19,6 @@ import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.ledger.BatchSlot;
 import omni.ledger.Engine;
-import omni.ledger.StoreException;
 import omni.proof.Checkpoint;
 
 /**

@@ -119,7 +119,9 @@ public final class Engine implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         statelessPool = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(BATCH_POOL_SIZE * 4), platformThreads("omni-stateless"),
-                new ThreadPoolExecutor.CallerRunsPolicy());
+                // A full queue (or a pool shut down by close()) runs the chunk on the request thread: never dropped,
+                // since the request waits for every chunk.
+                (chunk, pool) -> chunk.run());
         if (COMMIT_TRANSFER_COUNT_MAX < TransferBatch.ITEM_COUNT_MAX) {
             throw new IllegalStateException("a group commit must hold at least one full batch");
         }
