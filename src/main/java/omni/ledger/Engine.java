@@ -361,16 +361,42 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             if (kernelStale) {
-                kernel = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
-                committedPosition = kernel.nextPosition() - 1;
-                kernelStale = false;
+                rebuildKernel();
             }
             notReadyReason = null;
             LOG.info("engine ready: " + store.description() + ", committed position " + committedPosition);
-        } catch (StoreException | RuntimeException e) {
+        } catch (omni.proof.StorageException | RuntimeException e) {
             notReadyReason = (storeOpened ? "recovery from " : "opening ") + store.description() + " failed: " + e.getMessage()
                     + "; retrying every " + PROBE_INTERVAL_MS + " ms";
             LOG.log(Level.WARNING, notReadyReason, e);
+        }
+    }
+
+    /**
+     * Replays a fresh kernel from storage. A group whose append failed may still have committed (the connection
+     * died after COMMIT was sent): its positions are then in storage though nobody was told, so they go to the
+     * commit listener now, before any new commit, and resubmitting those requests answers {@code exists}.
+     */
+    private void rebuildKernel() throws omni.proof.StorageException {
+        boolean hadKernel = kernel != null;
+        long before = committedPosition;
+        Kernel rebuilt = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
+        long after = rebuilt.nextPosition() - 1;
+        byte[] unannounced = null;
+        if (hadKernel && after - before > COMMIT_TRANSFER_COUNT_MAX) {
+            LOG.severe("storage advanced from position " + before + " to " + after + " during the outage, more than"
+                    + " one group commit: another writer on " + store.description() + "? Not announcing them");
+        } else if (hadKernel && after > before) {
+            unannounced = new byte[(int) (after - before) * TransferBatch.ID_SIZE];
+            store.readIds(before + 1, after, unannounced, 0);
+        }
+        kernel = rebuilt;
+        committedPosition = after;
+        kernelStale = false;
+        if (unannounced != null) {
+            LOG.warning("positions " + (before + 1) + ".." + after + " were committed by the group whose append "
+                    + "failed; their requests were answered 503 and a resubmission answers exists");
+            publish(before + 1, after, unannounced);
         }
     }
 

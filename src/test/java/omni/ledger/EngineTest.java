@@ -103,6 +103,41 @@ class EngineTest {
         }
     }
 
+    @Test
+    void aCommitWhoseAnswerWasLostIsAnnouncedAfterRecoveryAndAResubmissionAnswersExists() throws Exception {
+        try (LostAnswerStore store = new LostAnswerStore(new EmbeddedStore(Files.createTempDirectory("omni-lost")))) {
+            Engine engine = new Engine(store, "omni", account -> (int) (account % Kernel.PARTITION_COUNT));
+            engine.onCommitted((first, last, ids, offset) -> {
+                synchronized (committedRanges) {
+                    committedRanges.add(new long[] {first, last});
+                    committedIds.add(Arrays.copyOfRange(ids, offset, offset + (int) (last - first + 1) * 32));
+                }
+            });
+            engine.start();
+            assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
+            mint(engine);
+            store.loseNextAnswer();
+            BatchSlot slot = engine.acquire();
+            byte[] parent = TransferIds.genesisId("omni");
+            for (int i = 0; i < 10; i++) {
+                parent = add(slot.batch, 0, 500 + i, 7, THREAD_COUNT + 1 + i, parent, slot.ids);
+            }
+            String failure = engine.execute(slot, true);
+            assertTrue(failure != null && failure.contains("injected"), failure);
+            assertTrue(engine.awaitReady(30_000), engine.notReadyReason());
+            assertEquals(THREAD_COUNT + 10, engine.committedPosition());
+            checkListener(store, THREAD_COUNT + 10);
+            slot.batch.count = 10;
+            for (int i = 0; i < 10; i++) {
+                slot.batch.result[i] = Result.ACCEPTED.code();
+            }
+            assertNull(engine.execute(slot, true));
+            assertEquals(10, slot.count(Result.EXISTS));
+            engine.release(slot);
+            engine.close();
+        }
+    }
+
     /** One batch from the issuer: THREAD_COUNT accounts get MINT_AMOUNT each; returns their mint ids. */
     private static byte[][] mint(Engine engine) throws InterruptedException {
         BatchSlot slot = engine.acquire();
