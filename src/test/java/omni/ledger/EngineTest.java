@@ -37,12 +37,7 @@ class EngineTest {
     void concurrentBatchesCommitInOrderAndRecover() throws Exception {
         try (EmbeddedStore store = new EmbeddedStore(Files.createTempDirectory("omni-engine"))) {
             Engine engine = new Engine(store, "omni", account -> (int) (account % Kernel.PARTITION_COUNT));
-            engine.onCommitted((first, last, ids, offset) -> {
-                synchronized (committedRanges) {
-                    committedRanges.add(new long[] {first, last});
-                    committedIds.add(Arrays.copyOfRange(ids, offset, offset + (int) (last - first + 1) * 32));
-                }
-            });
+            engine.onCommitted(this::recordCommit);
             engine.start();
             assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
             byte[][] mintIds = mint(engine);
@@ -107,12 +102,7 @@ class EngineTest {
     void aCommitWhoseAnswerWasLostIsAnnouncedAfterRecoveryAndAResubmissionAnswersExists() throws Exception {
         try (LostAnswerStore store = new LostAnswerStore(new EmbeddedStore(Files.createTempDirectory("omni-lost")))) {
             Engine engine = new Engine(store, "omni", account -> (int) (account % Kernel.PARTITION_COUNT));
-            engine.onCommitted((first, last, ids, offset) -> {
-                synchronized (committedRanges) {
-                    committedRanges.add(new long[] {first, last});
-                    committedIds.add(Arrays.copyOfRange(ids, offset, offset + (int) (last - first + 1) * 32));
-                }
-            });
+            engine.onCommitted(this::recordCommit);
             engine.start();
             assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
             mint(engine);
@@ -135,6 +125,13 @@ class EngineTest {
             assertEquals(10, slot.count(Result.EXISTS));
             engine.release(slot);
             engine.close();
+        }
+    }
+
+    private void recordCommit(long first, long last, byte[] ids, int offset) {
+        synchronized (committedRanges) {
+            committedRanges.add(new long[] {first, last});
+            committedIds.add(Arrays.copyOfRange(ids, offset, offset + (int) (last - first + 1) * 32));
         }
     }
 
