@@ -49,6 +49,10 @@ public final class BenchCommand implements Callable<Integer> {
     private static final long LATENCY_US_MAX = 60_000_000L;
     /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
     private static final long READY_WAIT_MS = 120_000;
+    private static final Pattern METRIC_COUNT = Pattern.compile("(?m)^omni_commit_batch_size_count\\{[^}]*} ([0-9.eE+]+)");
+    private static final Pattern METRIC_SIZE_SUM = Pattern.compile("(?m)^omni_commit_batch_size_sum\\{[^}]*} ([0-9.eE+]+)");
+    private static final Pattern METRIC_SECONDS_SUM =
+            Pattern.compile("(?m)^omni_commit_batch_seconds_sum\\{[^}]*} ([0-9.eE+]+)");
     private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
 
     @Option(names = "--accounts", defaultValue = "10000", description = "Accounts to mint and transfer between (default ${DEFAULT-VALUE}).")
@@ -107,11 +111,13 @@ public final class BenchCommand implements Callable<Integer> {
         long issuerBalanceBefore = account(0)[0];
         byte[] lastMintId = mint(accountBase);
         Load load = new Load(accountBase, lastMintId, runSeed);
+        double[] commitsBefore = commitMetrics();
         long startNs = System.nanoTime();
         load.runAll();
         long elapsedNs = System.nanoTime() - startNs;
         err.println();
         report(load, elapsedNs);
+        reportCommits(commitsBefore, commitMetrics(), elapsedNs);
         return check(load, accountBase, issuerBalanceBefore) && load.failures.get() == 0 ? 0 : 1;
     }
 
@@ -462,6 +468,37 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "bench: batch latency p50 %.1f ms, p99 %.1f ms, p100 %.1f ms over %d batches of %d%n",
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3,
                 h.getTotalCount(), batchSize);
+    }
+
+    /**
+     * The node's group-commit meters from /metrics: {commits, transfers, seconds inside Store.append}; null when
+     * the node does not expose them (then the server side is not reported).
+     */
+    private double[] commitMetrics() throws IOException, InterruptedException {
+        String nodeUrl = baseUrl.substring(0, baseUrl.length() - "/api/v1".length());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/metrics"))
+                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
+        Matcher commits = METRIC_COUNT.matcher(response.body());
+        Matcher transfers = METRIC_SIZE_SUM.matcher(response.body());
+        Matcher seconds = METRIC_SECONDS_SUM.matcher(response.body());
+        if (response.statusCode() != 200 || !commits.find() || !transfers.find() || !seconds.find()) {
+            return null;
+        }
+        return new double[] {Double.parseDouble(commits.group(1)), Double.parseDouble(transfers.group(1)),
+                Double.parseDouble(seconds.group(1))};
+    }
+
+    /** How the node committed the run: group size, commit time, and how busy its committer was. */
+    private void reportCommits(double[] before, double[] after, long elapsedNs) {
+        if (before == null || after == null || after[0] == before[0]) {
+            return;
+        }
+        double commits = after[0] - before[0];
+        double transfers = after[1] - before[1];
+        double seconds = after[2] - before[2];
+        out.printf(Locale.ROOT, "bench: node committed in %,.0f group commits of %,.0f transfers on average, %.1f ms each;"
+                        + " the committer was inside Store.append %.0f%% of the run%n", commits, transfers / commits,
+                seconds * 1e3 / commits, seconds * 1e9 * 100 / elapsedNs);
     }
 
     /** Through the API: bench balances sum to what the issuer lost, seqs and transfer counts match. */
