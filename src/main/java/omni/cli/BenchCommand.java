@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * batches, prints accepted transfers/s and batch latency percentiles, then checks through the API that the
  * balances sum to 0 and the counts match. Exit 1 on any mismatch.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Load generator: mint, send valid transfers, report transfers/s and latency, check balances.")
 public final class BenchCommand implements Callable<Integer> {
     /** Every account gets this much from the issuer: far more than amounts of 1..100 can drain in a run. */
@@ -65,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     int connectionCount;
     @Option(names = "--url", description = "Node to load, e.g. http://127.0.0.1:18000; without it a node starts in-process.")
     String url;
-    @Option(names = "--token", description = "Admin token (default: $OMNI_ADMIN_TOKEN, else <data dir>/admin.token).")
+    @Option(names = "--token", description = "Admin token; shows in process lists, so prefer $OMNI_ADMIN_TOKEN (the default), else <data dir>/admin.token.")
     String token;
     @Option(names = "--data-dir", description = "Data directory of the in-process node, or where admin.token is (default ./omni-data).")
     Path dataDir;
