@@ -179,9 +179,13 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
-    /** The current kernel for reads (accounts, tips, positions), or null before the first recovery ends. */
+    /**
+     * The current kernel for reads (accounts, tips, positions), or null while there is none to trust: before the
+     * first recovery ends, and after a failed append until the rebuild (the kernel then holds effects that storage
+     * may lack, which no reader may see). Readers answer 503 then.
+     */
     public Kernel kernel() {
-        return kernel;
+        return kernelStale ? null : kernel;
     }
 
     public Store store() {

@@ -68,6 +68,8 @@ class StorageOutageTest {
             assertEquals(503, refused.status(), "a write during the outage: " + refused.body());
             assertEquals("1", refused.retryAfter(), "Retry-After of a write during the outage");
             assertThat(refused.body(), containsString("storage unavailable"));
+            assertEquals(503, client.get("/api/v1/accounts/0").status(), "balances are not shown from a kernel that "
+                    + "may hold uncommitted effects");
             Thread.sleep(1_500);
             assertThat("503 answers seen by the load", unavailableCount.get(), greaterThan(0L));
             proxy.restore();
