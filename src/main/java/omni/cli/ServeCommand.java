@@ -123,7 +123,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 checkpoint -> bus.publishCheckpoint(checkpoint.seq(), checkpoint.toJson()));
         engine.onCommitted((first, last, ids, offset) -> {
             bus.publishCommit(first, last, ids, offset);
-            checkpointer.noteCommitted(last);
+            checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
         Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
