@@ -258,7 +258,7 @@ public final class Engine implements AutoCloseable {
         return slot.failure();
     }
 
-    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) throws InterruptedException {
+    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) {
         TransferBatch batch = slot.batch;
         int count = batch.count;
         if (count <= STATELESS_CHUNK_ITEMS) {
@@ -282,9 +282,28 @@ public final class Engine implements AutoCloseable {
             });
         }
         Kernel.validateStateless(batch, 0, STATELESS_CHUNK_ITEMS, issuerAllowed, nowMs, slot.ids);
-        pending.await();
+        awaitChunks(pending);
         if (failure.get() != null) {
             throw new IllegalStateException("stateless validation failed on the stateless pool", failure.get());
+        }
+    }
+
+    /**
+     * Waits for every pool chunk even if interrupted: the slot goes back to the pool after this request, so no
+     * chunk may still be writing into its batch then. The interrupt is kept for the caller.
+     */
+    private static void awaitChunks(CountDownLatch pending) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                pending.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
