@@ -239,7 +239,7 @@ public final class Engine implements AutoCloseable {
      * item's result and position are set in {@code slot.batch}; otherwise the reason nothing of it was
      * acknowledged (storage unavailable, shutting down), for a 503.
      */
-    public String execute(BatchSlot slot, boolean issuerAllowed) throws InterruptedException {
+    public String execute(BatchSlot slot, boolean issuerAllowed) {
         String reason = notReadyReason;
         if (reason != null || !running) {
             return reason != null ? reason : "shutting down";
