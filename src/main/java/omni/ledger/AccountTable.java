@@ -43,17 +43,13 @@ final class AccountTable {
         if (account < 0) {
             throw new IllegalArgumentException("account id " + account + " is negative");
         }
-        int mask = keys.length - 1;
-        int i = mix(account) & mask;
-        while (keys[i] != EMPTY) {
-            if (keys[i] == account) {
-                return i;
-            }
-            i = (i + 1) & mask;
+        int i = probe(account);
+        if (keys[i] == account) {
+            return i;
         }
         if ((size + 1) * 100L > (long) keys.length * LOAD_PERCENT_MAX) {
             grow();
-            return slot(account);
+            i = probe(account);
         }
         keys[i] = account;
         size++;
@@ -62,23 +58,21 @@ final class AccountTable {
 
     /** The slot of {@code account}, or -1 if absent. */
     int find(long account) {
-        int mask = keys.length - 1;
-        int i = mix(account) & mask;
-        while (keys[i] != EMPTY) {
-            if (keys[i] == account) {
-                return i;
-            }
-            i = (i + 1) & mask;
+        if (account < 0) {
+            return -1;
         }
-        return -1;
+        int i = probe(account);
+        return keys[i] == account ? i : -1;
     }
 
-    void clear() {
-        Arrays.fill(keys, EMPTY);
-        Arrays.fill(balance, 0);
-        Arrays.fill(seq, 0);
-        Arrays.fill(transferCount, 0);
-        size = 0;
+    /** The slot holding {@code account}, or the empty slot where it would go. */
+    private int probe(long account) {
+        int mask = keys.length - 1;
+        int i = mix(account) & mask;
+        while (keys[i] != EMPTY && keys[i] != account) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     private void grow() {

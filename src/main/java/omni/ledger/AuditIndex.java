@@ -23,10 +23,6 @@ final class AuditIndex {
     private long[] slots = new long[1 << 17];
     private long count;
 
-    long count() {
-        return count;
-    }
-
     /** Records the transfer at position {@code count()}; returns the earlier position with the same id, or -1. */
     long add(byte[] ids, int idOffset, long timestamp) {
         long position = count;

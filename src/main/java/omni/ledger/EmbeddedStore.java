@@ -27,16 +27,23 @@ public final class EmbeddedStore extends JdbcStore {
 
     /** {@code dataDirectory}: OMNI's data directory; the database lives in its {@code ledger} subdirectory. */
     public EmbeddedStore(Path dataDirectory) {
-        this(dataDirectory, true);
+        this(dataDirectory, true, "");
     }
 
     EmbeddedStore(Path dataDirectory, boolean projectorEnabled) {
+        this(dataDirectory, projectorEnabled, "");
+    }
+
+    /** {@code extraSettings}: more H2 URL settings (tests shrink the cache with it). */
+    EmbeddedStore(Path dataDirectory, boolean projectorEnabled, String extraSettings) {
         super(projectorEnabled);
         this.directory = dataDirectory.resolve("ledger").toAbsolutePath().normalize();
-        // NON_KEYWORDS: meta.value is a column name in PostgreSQL; WRITE_DELAY=0: write every commit to the
-        // file at once (not only within a second), so an acknowledged transfer survives kill -9.
-        this.url = "jdbc:h2:file:" + directory.resolve("ledger")
-                + ";NON_KEYWORDS=VALUE;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        // retry: H2's file system that reopens the file when an interrupt closed its channel; with the default
+        // one, an HTTP thread interrupted during a read breaks every later read (measured: "Reading from file
+        // ... failed"). NON_KEYWORDS: meta.value is a column name in PostgreSQL. WRITE_DELAY=0: every commit
+        // goes to the file at once (not within a second), so an acknowledged transfer survives kill -9.
+        this.url = "jdbc:h2:retry:" + directory.resolve("ledger")
+                + ";NON_KEYWORDS=VALUE;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" + extraSettings;
     }
 
     @Override

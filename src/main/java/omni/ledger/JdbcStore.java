@@ -47,6 +47,8 @@ abstract class JdbcStore implements Store {
     /** The committer is the only caller of append; the lock makes a second caller wait instead of interleave. */
     final ReentrantLock appendLock = new ReentrantLock();
     private final boolean projectorEnabled;
+    /** System.nanoTime() of the last successful append, for the projector's pacing. */
+    private volatile long lastAppendNs = System.nanoTime() - 3_600_000_000_000L;
     private volatile HikariDataSource pool;
     /** One connection for append (and ping, which asks exactly "can append write?"): the hot path never
      *  queues behind readers, so a burst of slow reads cannot look like a storage outage. */
@@ -95,7 +97,16 @@ abstract class JdbcStore implements Store {
             }
             try (Connection c = pool.getConnection()) {
                 Migrations.apply(c, dialect(), this::lockMigrations);
-                ensureGenesis(c, ledgerName);
+                // Under the same lock: members opening an empty database at once write genesis once.
+                c.setAutoCommit(false);
+                try {
+                    lockMigrations(c);
+                    ensureGenesis(c, ledgerName);
+                    c.commit();
+                } finally {
+                    rollbackQuietly(c);
+                    c.setAutoCommit(true);
+                }
             }
             if (projectorEnabled && projector == null) {
                 projector = new Projector(this, description());
@@ -227,6 +238,7 @@ abstract class JdbcStore implements Store {
                 }
                 insertRows(c, batches, batchCount, first, rowCount);
                 c.commit();
+                lastAppendNs = System.nanoTime();
             } catch (SQLException | StoreException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -304,6 +316,10 @@ abstract class JdbcStore implements Store {
         }
     }
 
+    long lastAppendNs() {
+        return lastAppendNs;
+    }
+
     @Override
     public long lastPosition() throws StoreException {
         try (Connection c = connection("lastPosition")) {
@@ -359,11 +375,7 @@ abstract class JdbcStore implements Store {
 
     @Override
     public void readIds(long fromPosition, long toPosition, byte[] out, int outOffset) throws StoreException {
-        String what = "readIds positions " + fromPosition + ".." + toPosition;
-        long count = toPosition - fromPosition + 1;
-        if (count < 0 || outOffset + count * TransferBatch.ID_SIZE > out.length) {
-            throw new IllegalArgumentException(what + ": does not fit " + out.length + " bytes from " + outOffset);
-        }
+        String what = checkIdsFit(fromPosition, toPosition, out, outOffset);
         try (Connection c = connection(what)) {
             c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
             preferIndexOrder(c);
@@ -395,6 +407,16 @@ abstract class JdbcStore implements Store {
         }
     }
 
+    /** The description of a readIds call; IllegalArgumentException if the ids do not fit {@code out}. */
+    static String checkIdsFit(long fromPosition, long toPosition, byte[] out, int outOffset) {
+        String what = "readIds positions " + fromPosition + ".." + toPosition;
+        long count = toPosition - fromPosition + 1;
+        if (count < 0 || outOffset < 0 || outOffset + count * TransferBatch.ID_SIZE > out.length) {
+            throw new IllegalArgumentException(what + ": does not fit " + out.length + " bytes from " + outOffset);
+        }
+        return what;
+    }
+
     @Override
     public int accountHistory(long account, long beforePosition, int limit, long[] outPositions) throws StoreException {
         String what = "accountHistory account " + account + " before " + beforePosition;
@@ -406,7 +428,7 @@ abstract class JdbcStore implements Store {
             // above it, the transfers themselves are read. Newest first: the tail, then the projected part.
             long watermark = meta(c, PROJECTOR_POSITION_KEY, 0);
             int n = positions(c, "SELECT position FROM transfers WHERE position > ? AND position < ?"
-                    + " AND (sender = ? OR receiver = ?) ORDER BY position DESC", watermark, beforePosition,
+                    + " AND ? IN (sender, receiver) ORDER BY position DESC", watermark, beforePosition,
                     account, limit, outPositions, 0);
             if (n < limit) {
                 n += positions(c, "SELECT position FROM account_history WHERE position <= ? AND position < ?"
@@ -421,16 +443,11 @@ abstract class JdbcStore implements Store {
 
     private static int positions(Connection c, String sql, long a, long b, long account, int limit,
                                  long[] out, int outOffset) throws SQLException {
-        boolean tail = sql.contains("sender");
         try (PreparedStatement p = c.prepareStatement(sql + " LIMIT ?")) {
             p.setLong(1, a);
             p.setLong(2, b);
             p.setLong(3, account);
-            int next = 4;
-            if (tail) {
-                p.setLong(next++, account);
-            }
-            p.setInt(next, limit);
+            p.setInt(4, limit);
             int n = 0;
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next() && n < limit) {
@@ -541,7 +558,7 @@ abstract class JdbcStore implements Store {
 
     @Override
     public Checkpoint latestCheckpoint() throws StoreException {
-        return oneCheckpoint("latestCheckpoint", "ORDER BY seq DESC", Long.MIN_VALUE);
+        return oneCheckpoint("latestCheckpoint", "ORDER BY seq DESC");
     }
 
     @Override
@@ -556,12 +573,12 @@ abstract class JdbcStore implements Store {
         return cp != null && cp.firstPosition() <= position ? cp : null;
     }
 
-    private Checkpoint oneCheckpoint(String what, String clause, long parameter) throws StoreException {
+    private Checkpoint oneCheckpoint(String what, String clause, long... parameters) throws StoreException {
         try (Connection c = connection(what);
              PreparedStatement p = c.prepareStatement("SELECT " + CHECKPOINT_COLUMNS + " FROM checkpoints "
                      + clause + " LIMIT 1")) {
-            if (clause.contains("?")) {
-                p.setLong(1, parameter);
+            for (int k = 0; k < parameters.length; k++) {
+                p.setLong(k + 1, parameters[k]);
             }
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() ? checkpoint(rs) : null;

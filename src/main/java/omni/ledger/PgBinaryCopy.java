@@ -102,12 +102,7 @@ final class PgBinaryCopy {
 
         /** Appends the next row to {@code out}; false at the end of the data. */
         boolean next(TransferBatch out) throws SQLException {
-            if (!headerRead) {
-                readHeader();
-            }
-            require(2);
-            short fields = (short) SHORT.get(buffer, position);
-            position += 2;
+            short fields = fieldCount();
             if (fields == -1) {
                 return false;
             }
@@ -134,6 +129,34 @@ final class PgBinaryCopy {
             out.result[i] = Result.ACCEPTED.code();
             out.count = i + 1;
             return true;
+        }
+
+        /**
+         * Reads the next row of a {@code COPY (SELECT position, id ...)}: the id into {@code ids} at
+         * {@code offset}; returns the position, or -1 at the end of the data.
+         */
+        long nextPositionAndId(byte[] ids, int offset) throws SQLException {
+            short fields = fieldCount();
+            if (fields == -1) {
+                return -1;
+            }
+            if (fields != 2) {
+                throw new SQLException("COPY row has " + fields + " fields, expected 2 (position, id)");
+            }
+            long rowPosition = readLong();
+            readBytes(ids, offset, TransferBatch.ID_SIZE);
+            return rowPosition;
+        }
+
+        /** The next row's field count; -1 is the end of the data. */
+        private short fieldCount() throws SQLException {
+            if (!headerRead) {
+                readHeader();
+            }
+            require(2);
+            short fields = (short) SHORT.get(buffer, position);
+            position += 2;
+            return fields;
         }
 
         private void readHeader() throws SQLException {

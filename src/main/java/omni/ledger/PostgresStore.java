@@ -116,25 +116,57 @@ public final class PostgresStore extends JdbcStore {
     public void scan(long fromPosition, long toPosition, TransferBatch scratch, ScanConsumer consumer)
             throws StoreException {
         String what = "scan positions " + fromPosition + ".." + toPosition;
-        try (Connection c = connection(what)) {
-            c.setAutoCommit(false);
-            preferIndexOrder(c);
-            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + TRANSFER_COLUMNS
-                    + " FROM transfers WHERE position BETWEEN " + fromPosition + " AND " + toPosition
-                    + " ORDER BY position) TO STDOUT (FORMAT binary)");
-            try {
-                PgBinaryCopy.Reader reader = new PgBinaryCopy.Reader(copy);
-                scratch.clear();
-                while (reader.next(scratch)) {
-                    if (scratch.isFull()) {
-                        consumer.accept(scratch);
-                        scratch.clear();
-                    }
-                }
-                if (scratch.count > 0) {
+        copyOut(what, TRANSFER_COLUMNS, fromPosition, toPosition, reader -> {
+            scratch.clear();
+            while (reader.next(scratch)) {
+                if (scratch.isFull()) {
                     consumer.accept(scratch);
                     scratch.clear();
                 }
+            }
+            if (scratch.count > 0) {
+                consumer.accept(scratch);
+                scratch.clear();
+            }
+        });
+    }
+
+    /** As the base class, through a binary COPY: 1.2M-1.8M ids/s here against 0.3M-0.8M for a fetched SELECT. */
+    @Override
+    public void readIds(long fromPosition, long toPosition, byte[] out, int outOffset) throws StoreException {
+        String what = checkIdsFit(fromPosition, toPosition, out, outOffset);
+        long[] expected = {fromPosition};
+        copyOut(what, "position, id", fromPosition, toPosition, reader -> {
+            while (expected[0] <= toPosition && reader.nextPositionAndId(out,
+                    (int) (outOffset + (expected[0] - fromPosition) * TransferBatch.ID_SIZE)) == expected[0]) {
+                expected[0]++;
+            }
+        });
+        if (expected[0] != toPosition + 1) {
+            throw new StoreException(what + " on " + description() + ": position " + expected[0] + " is not committed");
+        }
+    }
+
+    @FunctionalInterface
+    private interface CopyReading {
+        void read(PgBinaryCopy.Reader reader) throws SQLException, StoreException;
+    }
+
+    /**
+     * One {@code COPY (SELECT columns ... WHERE position BETWEEN from AND to ORDER BY position) TO STDOUT} in
+     * binary, read by {@code reading}, then read to its end: a COPY the server has finished sending is ended
+     * by reading, not by cancelling (cancelling is only for a failure half-way).
+     */
+    private void copyOut(String what, String columns, long fromPosition, long toPosition, CopyReading reading)
+            throws StoreException {
+        try (Connection c = connection(what)) {
+            c.setAutoCommit(false);
+            preferIndexOrder(c);
+            CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + columns
+                    + " FROM transfers WHERE position BETWEEN " + fromPosition + " AND " + toPosition
+                    + " ORDER BY position) TO STDOUT (FORMAT binary)");
+            try {
+                reading.read(new PgBinaryCopy.Reader(copy));
                 while (copy.readFromCopy() != null) {
                     // drain the end of the COPY so the connection is clean for the next user
                 }

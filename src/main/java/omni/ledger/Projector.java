@@ -19,6 +19,11 @@ final class Projector {
     static final long IDLE_SLEEP_MS = 200;
     /** Storage failing: retry at the readiness probe's cadence. */
     static final long FAILURE_SLEEP_MS = 1_000;
+    /** While appends arrive, pause this many times a step's duration after it: the projector then takes at most
+     *  a quarter of the time and leaves the (two) cores to the hot path; once appends stop it runs flat out. */
+    static final int PAUSE_FACTOR_WHILE_APPENDING = 3;
+    /** Appends within this window count as "arriving". */
+    static final long APPENDING_WINDOW_MS = 1_000;
     /** close() waits this long for a running step before leaving the thread to finish it alone. */
     static final long STOP_WAIT_MS = 5_000;
 
@@ -53,8 +58,9 @@ final class Projector {
         while (running) {
             long sleepMs;
             try {
+                long startNs = System.nanoTime();
                 int n = store.projectStep();
-                sleepMs = n < STEP_TRANSFER_COUNT_MAX ? IDLE_SLEEP_MS : 0;
+                sleepMs = n < STEP_TRANSFER_COUNT_MAX ? IDLE_SLEEP_MS : pauseMs(startNs);
                 if (failing) {
                     LOG.info("projector: storage answers again");
                     failing = false;
@@ -73,6 +79,12 @@ final class Projector {
                 return;
             }
         }
+    }
+
+    private long pauseMs(long stepStartNs) {
+        long nowNs = System.nanoTime();
+        boolean appending = nowNs - store.lastAppendNs() < APPENDING_WINDOW_MS * 1_000_000;
+        return appending ? (nowNs - stepStartNs) * PAUSE_FACTOR_WHILE_APPENDING / 1_000_000 : 0;
     }
 
     /** False when stopped. */

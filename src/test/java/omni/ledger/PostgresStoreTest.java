@@ -82,6 +82,39 @@ class PostgresStoreTest extends StoreContractTest {
     }
 
     @Test
+    void membersOpeningAnEmptyDatabaseAtOnceMigrateAndWriteGenesisOnce() throws Exception {
+        int memberCount = 4;
+        JdbcStore[] stores = new JdbcStore[memberCount];
+        Thread[] threads = new Thread[memberCount];
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        for (int m = 0; m < memberCount; m++) {
+            JdbcStore store = stores[m] = newStore(false);
+            threads[m] = Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    store.open(LEDGER);
+                } catch (Exception e) {
+                    e.printStackTrace();
+                    failures.incrementAndGet();
+                }
+            });
+        }
+        start.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(0, failures.get());
+        try (java.sql.Connection c = stores[0].connection("test")) {
+            assertEquals(4, count(c, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(1, count(c, "SELECT COUNT(*) FROM transfers"));
+        }
+        for (JdbcStore store : stores) {
+            store.close();
+        }
+    }
+
+    @Test
     void aRunningProjectorCatchesUp() throws Exception {
         LedgerGenerator g = new LedgerGenerator(System.nanoTime(), LEDGER, 10);
         try (JdbcStore store = opened(true)) {

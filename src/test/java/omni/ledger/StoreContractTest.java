@@ -148,8 +148,8 @@ abstract class StoreContractTest {
         for (int k = 0; k < 2; k++) {
             try (JdbcStore store = opened(false); Connection c = store.connection("test")) {
                 assertEquals(20, store.lastPosition());
-                assertEquals(3, Migrations.currentVersion(c));
-                assertEquals(3, count(c, "SELECT COUNT(*) FROM schema_version"));
+                assertEquals(4, Migrations.currentVersion(c));
+                assertEquals(4, count(c, "SELECT COUNT(*) FROM schema_version"));
                 assertEquals(1, count(c, "SELECT COUNT(*) FROM transfers WHERE position = 0"));
             }
         }
@@ -194,6 +194,18 @@ abstract class StoreContractTest {
             assertEquals(g.seq.getOrDefault(account, 0L), s[1], "seq of " + account);
             assertEquals(history.size(), s[2], "transfers of " + account);
             assertPagedHistory(store, account, history);
+        }
+        try (Connection c = ((JdbcStore) store).connection("test")) {
+            long account = g.balance.keySet().iterator().next();
+            assertEquals(g.history(account).size(), count(c, "SELECT COUNT(*) FROM account_transfers WHERE account = "
+                    + account));
+            assertEquals(g.nextPosition() - 1, count(c, "SELECT COUNT(DISTINCT position) FROM account_transfers"));
+            long parentRows = 0;
+            for (int p = 0; p < g.nextPosition(); p++) {
+                parentRows += g.parentsAt.get(p).length / 32;
+            }
+            assertEquals(parentRows, count(c, "SELECT COUNT(*) FROM transfer_parents"));
+            assertEquals(g.nextPosition(), count(c, "SELECT COUNT(*) FROM transfers_text"));
         }
     }
 
