@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * batches, prints accepted transfers/s and batch latency percentiles, then checks through the API that the
  * balances sum to 0 and the counts match. Exit 1 on any mismatch.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Load generator: mint, send valid transfers, report transfers/s and latency, check balances.")
 public final class BenchCommand implements Callable<Integer> {
     /** Every account gets this much from the issuer: far more than amounts of 1..100 can drain in a run. */
@@ -49,6 +49,10 @@ public final class BenchCommand implements Callable<Integer> {
     private static final long LATENCY_US_MAX = 60_000_000L;
     /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
     private static final long READY_WAIT_MS = 120_000;
+    private static final Pattern METRIC_COUNT = Pattern.compile("(?m)^omni_commit_batch_size_count\\{[^}]*} ([0-9.eE+]+)");
+    private static final Pattern METRIC_SIZE_SUM = Pattern.compile("(?m)^omni_commit_batch_size_sum\\{[^}]*} ([0-9.eE+]+)");
+    private static final Pattern METRIC_SECONDS_SUM =
+            Pattern.compile("(?m)^omni_commit_batch_seconds_sum\\{[^}]*} ([0-9.eE+]+)");
     private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
 
     @Option(names = "--accounts", defaultValue = "10000", description = "Accounts to mint and transfer between (default ${DEFAULT-VALUE}).")
@@ -61,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     int connectionCount;
     @Option(names = "--url", description = "Node to load, e.g. http://127.0.0.1:18000; without it a node starts in-process.")
     String url;
-    @Option(names = "--token", description = "Admin token (default: $OMNI_ADMIN_TOKEN, else <data dir>/admin.token).")
+    @Option(names = "--token", description = "Admin token; shows in process lists, so prefer $OMNI_ADMIN_TOKEN (the default), else <data dir>/admin.token.")
     String token;
     @Option(names = "--data-dir", description = "Data directory of the in-process node, or where admin.token is (default ./omni-data).")
     Path dataDir;
@@ -107,11 +111,13 @@ public final class BenchCommand implements Callable<Integer> {
         long issuerBalanceBefore = account(0)[0];
         byte[] lastMintId = mint(accountBase);
         Load load = new Load(accountBase, lastMintId, runSeed);
+        double[] commitsBefore = commitMetrics();
         long startNs = System.nanoTime();
         load.runAll();
         long elapsedNs = System.nanoTime() - startNs;
         err.println();
         report(load, elapsedNs);
+        reportCommits(commitsBefore, commitMetrics(), elapsedNs);
         return check(load, accountBase, issuerBalanceBefore) && load.failures.get() == 0 ? 0 : 1;
     }
 
@@ -150,17 +156,18 @@ public final class BenchCommand implements Callable<Integer> {
         TransferIds ids = new TransferIds();
         byte[] id = new byte[TransferBatch.ID_SIZE];
         long timestamp = System.currentTimeMillis();
+        BodyWriter body = new BodyWriter();
         for (int from = 0; from < accountCount; from += batchSize) {
             int to = Math.min(accountCount, from + batchSize);
-            StringBuilder body = new StringBuilder((to - from) * 200).append('[');
+            body.start();
             for (int i = from; i < to; i++) {
                 long receiver = accountBase + 1 + i;
                 issuerSeq++;
                 ids.computeId(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, 1, parent, 0, 0, id, 0);
-                appendTransfer(body.append(i == from ? "" : ","), 0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, null);
+                body.transfer(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, null, 0);
                 parent = id.clone();
             }
-            String answer = post(body.append(']').toString());
+            String answer = post(body.finish(), body.size);
             long[] counts = counts(answer);
             if (counts[0] != to - from) {
                 throw new IllegalStateException("mint batch " + from + ".." + to + " not accepted: " + shorten(answer));
@@ -179,16 +186,72 @@ public final class BenchCommand implements Callable<Integer> {
         return m.group(1);
     }
 
-    static void appendTransfer(StringBuilder body, long sender, long receiver, long amount, long seq, long timestamp,
-                               byte[] parentA, byte[] parentB) {
-        body.append("{\"sender\":").append(sender).append(",\"receiver\":").append(receiver)
-                .append(",\"amount\":").append(amount).append(",\"seq\":").append(seq)
-                .append(",\"timestamp\":").append(timestamp).append(",\"parents\":[\"")
-                .append(Hex.encode(parentA)).append('"');
-        if (parentB != null) {
-            body.append(",\"").append(Hex.encode(parentB)).append('"');
+    /** A JSON array of transfers written as bytes into a reused buffer: no String per transfer. */
+    static final class BodyWriter {
+        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        /** One transfer with two parents is under 300 bytes. */
+        private static final int TRANSFER_SIZE_MAX = 320;
+        byte[] buffer = new byte[TRANSFER_SIZE_MAX * 1_024];
+        int size;
+
+        void start() {
+            size = 0;
+            buffer[size++] = '[';
         }
-        body.append("]}");
+
+        byte[] finish() {
+            buffer[size++] = ']';
+            return buffer;
+        }
+
+        /** Appends one transfer with parent {@code a} and, when {@code b} is not null, parent {@code b}. */
+        void transfer(long sender, long receiver, long amount, long seq, long timestamp,
+                      byte[] a, int aOffset, byte[] b, int bOffset) {
+            if (size + TRANSFER_SIZE_MAX + 1 > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
+            }
+            if (size > 1) {
+                buffer[size++] = ',';
+            }
+            ascii("{\"sender\":").number(sender).ascii(",\"receiver\":").number(receiver)
+                    .ascii(",\"amount\":").number(amount).ascii(",\"seq\":").number(seq)
+                    .ascii(",\"timestamp\":").number(timestamp).ascii(",\"parents\":[").id(a, aOffset);
+            if (b != null) {
+                ascii(",").id(b, bOffset);
+            }
+            ascii("]}");
+        }
+
+        private BodyWriter ascii(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                buffer[size++] = (byte) text.charAt(i);
+            }
+            return this;
+        }
+
+        private BodyWriter number(long value) {
+            int digits = 1;
+            for (long v = value / 10; v != 0; v /= 10) {
+                digits++;
+            }
+            for (int i = size + digits - 1; i >= size; i--) {
+                buffer[i] = (byte) ('0' + value % 10);
+                value /= 10;
+            }
+            size += digits;
+            return this;
+        }
+
+        private BodyWriter id(byte[] id, int offset) {
+            buffer[size++] = '"';
+            for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
+                int v = id[offset + k] & 0xff;
+                buffer[size++] = HEX[v >>> 4];
+                buffer[size++] = HEX[v & 0xf];
+            }
+            buffer[size++] = '"';
+            return this;
+        }
     }
 
     /** The load phase: one worker a connection, each owning every connectionCount-th account as sender. */
@@ -254,6 +317,7 @@ public final class BenchCommand implements Callable<Integer> {
         private final Histogram latencyUs = new Histogram(LATENCY_US_MAX, 3);
         private final byte[] batchIds = new byte[TransferBatch.ITEM_COUNT_MAX * TransferBatch.ID_SIZE];
         private final byte[] parentScratch = new byte[2 * TransferBatch.ID_SIZE];
+        private final BodyWriter body = new BodyWriter();
         private byte[] lastId;
         private long lastTimestamp;
         private int nextSender;
@@ -273,9 +337,9 @@ public final class BenchCommand implements Callable<Integer> {
                     return latencyUs;
                 }
                 int count = (int) Math.min(batchSize, before);
-                String body = buildBatch(count);
+                buildBatch(count);
                 long startNs = System.nanoTime();
-                String answer = postRetrying(body, load);
+                String answer = postRetrying(body.buffer, body.size, load);
                 latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
                 long[] counts = counts(answer);
                 load.accepted.addAndGet(counts[0]);
@@ -290,9 +354,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
 
-        /** Each item's parents: the previous item of this batch (or this connection's last id) and that last id. */
-        private String buildBatch(int count) {
-            StringBuilder body = new StringBuilder(count * 240).append('[');
+        /** Each item's parents: this connection's last acknowledged id and, after the first, the previous item. */
+        private void buildBatch(int count) {
+            body.start();
             long timestamp = Math.max(lastTimestamp, System.currentTimeMillis());
             lastTimestamp = timestamp;
             for (int i = 0; i < count; i++) {
@@ -307,26 +371,26 @@ public final class BenchCommand implements Callable<Integer> {
                 long receiver = load.accountBase + 1 + receiverIndex;
                 long amount = 1 + random.nextInt(TRANSFER_AMOUNT_MAX);
                 long seq = ++load.seqs[senderIndex];
-                byte[] previous = i == 0 ? null
-                        : java.util.Arrays.copyOfRange(batchIds, (i - 1) * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE);
-                int parentCount = previous == null ? 1 : 2;
                 System.arraycopy(lastId, 0, parentScratch, 0, TransferBatch.ID_SIZE);
-                if (previous != null) {
-                    System.arraycopy(previous, 0, parentScratch, TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
+                if (i > 0) {
+                    System.arraycopy(batchIds, (i - 1) * TransferBatch.ID_SIZE, parentScratch, TransferBatch.ID_SIZE,
+                            TransferBatch.ID_SIZE);
                 }
-                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, parentCount,
+                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, i == 0 ? 1 : 2,
                         parentScratch, 0, 0, batchIds, i * TransferBatch.ID_SIZE);
-                appendTransfer(body.append(i == 0 ? "" : ","), sender, receiver, amount, seq, timestamp, lastId, previous);
+                body.transfer(sender, receiver, amount, seq, timestamp, lastId, 0, i == 0 ? null : batchIds,
+                        (i - 1) * TransferBatch.ID_SIZE);
             }
-            return body.append(']').toString();
+            body.finish();
         }
     }
 
-    private String postRetrying(String body, Load load) throws IOException, InterruptedException {
+    private String postRetrying(byte[] body, int size, Load load) throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             HttpResponse<String> response = http.send(request("/transactions")
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 return response.body();
             }
@@ -340,10 +404,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private String post(String body) throws IOException, InterruptedException {
+    private String post(byte[] body, int size) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request("/transactions")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
                     + shorten(response.body()));
@@ -404,6 +468,37 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "bench: batch latency p50 %.1f ms, p99 %.1f ms, p100 %.1f ms over %d batches of %d%n",
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3,
                 h.getTotalCount(), batchSize);
+    }
+
+    /**
+     * The node's group-commit meters from /metrics: {commits, transfers, seconds inside Store.append}; null when
+     * the node does not expose them (then the server side is not reported).
+     */
+    private double[] commitMetrics() throws IOException, InterruptedException {
+        String nodeUrl = baseUrl.substring(0, baseUrl.length() - "/api/v1".length());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/metrics"))
+                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
+        Matcher commits = METRIC_COUNT.matcher(response.body());
+        Matcher transfers = METRIC_SIZE_SUM.matcher(response.body());
+        Matcher seconds = METRIC_SECONDS_SUM.matcher(response.body());
+        if (response.statusCode() != 200 || !commits.find() || !transfers.find() || !seconds.find()) {
+            return null;
+        }
+        return new double[] {Double.parseDouble(commits.group(1)), Double.parseDouble(transfers.group(1)),
+                Double.parseDouble(seconds.group(1))};
+    }
+
+    /** How the node committed the run: group size, commit time, and how busy its committer was. */
+    private void reportCommits(double[] before, double[] after, long elapsedNs) {
+        if (before == null || after == null || after[0] == before[0]) {
+            return;
+        }
+        double commits = after[0] - before[0];
+        double transfers = after[1] - before[1];
+        double seconds = after[2] - before[2];
+        out.printf(Locale.ROOT, "bench: node committed in %,.0f group commits of %,.0f transfers on average, %.1f ms each;"
+                        + " the committer was inside Store.append %.0f%% of the run%n", commits, transfers / commits,
+                seconds * 1e3 / commits, seconds * 1e9 * 100 / elapsedNs);
     }
 
     /** Through the API: bench balances sum to what the issuer lost, seqs and transfer counts match. */

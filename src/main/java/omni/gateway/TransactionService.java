@@ -11,6 +11,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import omni.bus.JsonText;
 import omni.ingest.IngestOutcome;
 import omni.ingest.JsonIngest;
 import omni.kernel.Hex;
@@ -19,7 +20,6 @@ import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.ledger.BatchSlot;
 import omni.ledger.Engine;
-import omni.ledger.StoreException;
 import omni.proof.Checkpoint;
 
 /**
@@ -258,7 +258,8 @@ public final class TransactionService implements HttpService {
                     .append('"');
         }
         json.append("],\"memo\":");
-        appendString(json, new String(batch.memos, batch.memoOffset[i], batch.memoSize[i], StandardCharsets.UTF_8));
+        json.append(JsonText.quote(new String(batch.memos, batch.memoOffset[i], batch.memoSize[i],
+                StandardCharsets.UTF_8)));
         json.append(",\"position\":").append(batch.position[i]);
     }
 
@@ -319,21 +320,5 @@ public final class TransactionService implements HttpService {
             value = value * 10 + digit;
         }
         return value;
-    }
-
-    /** A JSON string literal (RFC 8259 escapes). */
-    static void appendString(StringBuilder json, String text) {
-        json.append('"');
-        for (int k = 0; k < text.length(); k++) {
-            char c = text.charAt(k);
-            if (c == '"' || c == '\\') {
-                json.append('\\').append(c);
-            } else if (c < 0x20) {
-                json.append(String.format("\\u%04x", (int) c));
-            } else {
-                json.append(c);
-            }
-        }
-        json.append('"');
     }
 }

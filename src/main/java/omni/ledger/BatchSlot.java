@@ -85,13 +85,21 @@ public final class BatchSlot {
         LockSupport.unpark(waiter);
     }
 
-    /** Parks the holder until {@link #complete}; a spurious wake-up parks again. */
+    /**
+     * Parks the holder until {@link #complete}; a spurious wake-up parks again. An interrupt cannot abandon a batch
+     * that the pipeline still holds: it is cleared while waiting (park would not block with it set) and restored.
+     */
     void await() {
         if (waiter != Thread.currentThread()) {
             throw new IllegalStateException("batch slot awaited by a thread that did not submit it");
         }
+        boolean interrupted = false;
         while (!done) {
             LockSupport.park(this);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

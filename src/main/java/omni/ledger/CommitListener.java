@@ -2,7 +2,9 @@ package omni.ledger;
 
 /**
  * Told about every group commit that appended at least one transfer, on the committer thread, after the
- * requests of the group were completed. Must not block (the event bus queues and returns). The shape is
+ * requests of the group were completed; exactly once per position, in position order. (After a storage outage,
+ * transfers of a group whose append failed but whose COMMIT reached the database are told on the sequencer
+ * thread, while the committer is idle, before any later commit.) Must not block (the event bus queues and returns). The shape is
  * that of {@code EventBus.publishCommit}, so {@code engine.onCommitted(bus::publishCommit)} wires the bus.
  */
 @FunctionalInterface

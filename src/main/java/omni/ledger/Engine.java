@@ -119,7 +119,9 @@ public final class Engine implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         statelessPool = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(BATCH_POOL_SIZE * 4), platformThreads("omni-stateless"),
-                new ThreadPoolExecutor.CallerRunsPolicy());
+                // A full queue (or a pool shut down by close()) runs the chunk on the request thread: never dropped,
+                // since the request waits for every chunk.
+                (chunk, pool) -> chunk.run());
         if (COMMIT_TRANSFER_COUNT_MAX < TransferBatch.ITEM_COUNT_MAX) {
             throw new IllegalStateException("a group commit must hold at least one full batch");
         }
@@ -177,9 +179,13 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
-    /** The current kernel for reads (accounts, tips, positions), or null before the first recovery ends. */
+    /**
+     * The current kernel for reads (accounts, tips, positions), or null while there is none to trust: before the
+     * first recovery ends, and after a failed append until the rebuild (the kernel then holds effects that storage
+     * may lack, which no reader may see). Readers answer 503 then.
+     */
     public Kernel kernel() {
-        return kernel;
+        return kernelStale ? null : kernel;
     }
 
     public Store store() {
@@ -233,7 +239,7 @@ public final class Engine implements AutoCloseable {
      * item's result and position are set in {@code slot.batch}; otherwise the reason nothing of it was
      * acknowledged (storage unavailable, shutting down), for a 503.
      */
-    public String execute(BatchSlot slot, boolean issuerAllowed) throws InterruptedException {
+    public String execute(BatchSlot slot, boolean issuerAllowed) {
         String reason = notReadyReason;
         if (reason != null || !running) {
             return reason != null ? reason : "shutting down";
@@ -244,11 +250,15 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("sequencer queue full although it holds every slot: "
                     + sequencerQueue.size() + " of " + BATCH_POOL_SIZE);
         }
+        if (!running && sequencerQueue.remove(slot)) {
+            // Closed meanwhile, and the sequencer's last drain may have missed this slot: nothing was done with it.
+            return "shutting down";
+        }
         slot.await();
         return slot.failure();
     }
 
-    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) throws InterruptedException {
+    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) {
         TransferBatch batch = slot.batch;
         int count = batch.count;
         if (count <= STATELESS_CHUNK_ITEMS) {
@@ -272,9 +282,28 @@ public final class Engine implements AutoCloseable {
             });
         }
         Kernel.validateStateless(batch, 0, STATELESS_CHUNK_ITEMS, issuerAllowed, nowMs, slot.ids);
-        pending.await();
+        awaitChunks(pending);
         if (failure.get() != null) {
             throw new IllegalStateException("stateless validation failed on the stateless pool", failure.get());
+        }
+    }
+
+    /**
+     * Waits for every pool chunk even if interrupted: the slot goes back to the pool after this request, so no
+     * chunk may still be writing into its batch then. The interrupt is kept for the caller.
+     */
+    private static void awaitChunks(CountDownLatch pending) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                pending.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -355,16 +384,42 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             if (kernelStale) {
-                kernel = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
-                committedPosition = kernel.nextPosition() - 1;
-                kernelStale = false;
+                rebuildKernel();
             }
             notReadyReason = null;
             LOG.info("engine ready: " + store.description() + ", committed position " + committedPosition);
-        } catch (StoreException | RuntimeException e) {
+        } catch (omni.proof.StorageException | RuntimeException e) {
             notReadyReason = (storeOpened ? "recovery from " : "opening ") + store.description() + " failed: " + e.getMessage()
                     + "; retrying every " + PROBE_INTERVAL_MS + " ms";
             LOG.log(Level.WARNING, notReadyReason, e);
+        }
+    }
+
+    /**
+     * Replays a fresh kernel from storage. A group whose append failed may still have committed (the connection
+     * died after COMMIT was sent): its positions are then in storage though nobody was told, so they go to the
+     * commit listener now, before any new commit, and resubmitting those requests answers {@code exists}.
+     */
+    private void rebuildKernel() throws omni.proof.StorageException {
+        boolean hadKernel = kernel != null;
+        long before = committedPosition;
+        Kernel rebuilt = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
+        long after = rebuilt.nextPosition() - 1;
+        byte[] unannounced = null;
+        if (hadKernel && after - before > COMMIT_TRANSFER_COUNT_MAX) {
+            LOG.severe("storage advanced from position " + before + " to " + after + " during the outage, more than"
+                    + " one group commit: another writer on " + store.description() + "? Not announcing them");
+        } else if (hadKernel && after > before) {
+            unannounced = new byte[(int) (after - before) * TransferBatch.ID_SIZE];
+            store.readIds(before + 1, after, unannounced, 0);
+        }
+        kernel = rebuilt;
+        committedPosition = after;
+        kernelStale = false;
+        if (unannounced != null) {
+            LOG.warning("positions " + (before + 1) + ".." + after + " were committed by the group whose append "
+                    + "failed; their requests were answered 503 and a resubmission answers exists");
+            publish(before + 1, after, unannounced);
         }
     }
 

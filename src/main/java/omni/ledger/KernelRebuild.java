@@ -14,6 +14,8 @@ final class KernelRebuild implements ScanConsumer {
     private static final Logger LOG = Logger.getLogger(KernelRebuild.class.getName());
     /** One progress line a second: enough to watch a long replay, few enough to read. */
     private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Room for about 5 s of new transfers at 200k/s before the id index first grows. */
     private static final int INDEX_HEADROOM = 1 << 20;
@@ -21,6 +23,7 @@ final class KernelRebuild implements ScanConsumer {
     private final Kernel kernel;
     private final long lastPosition;
     private final long startNs = System.nanoTime();
+    private final long startCpuNs = THREADS.getCurrentThreadCpuTime();
     private long restoredCount;
     private long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
 
@@ -76,8 +79,11 @@ final class KernelRebuild implements ScanConsumer {
     private void logDone() {
         long elapsedNs = System.nanoTime() - startNs;
         long rate = elapsedNs == 0 ? 0 : restoredCount * 1_000_000_000L / elapsedNs;
+        // The replaying thread's CPU time beside the wall time: on a busy machine they differ a lot.
+        long cpuNs = THREADS.getCurrentThreadCpuTime() - startCpuNs;
         LOG.info("recovery: done, " + restoredCount + " transfers, " + kernel.accountCount() + " accounts in "
-                + seconds(elapsedNs) + " s (" + rate + " transfers/s); next position " + kernel.nextPosition());
+                + seconds(elapsedNs) + " s (" + rate + " transfers/s; " + seconds(cpuNs)
+                + " s of CPU on the replaying thread); next position " + kernel.nextPosition());
     }
 
     private static String seconds(long ns) {

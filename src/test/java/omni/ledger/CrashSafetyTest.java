@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,12 +29,19 @@ class CrashSafetyTest {
     private static final int KILL_DELAY_MS_MIN = 200;
     private static final int KILL_DELAY_MS_SPREAD = 1_500;
 
+    @AfterEach
+    void killNode() throws InterruptedException {
+        if (node != null) {
+            node.kill();
+        }
+    }
+
     @Test
     void embeddedStoreLosesNothingAcknowledgedAcrossKills() throws Exception {
         Path dataDir = Files.createTempDirectory("omni-crash-embedded");
         crashAndVerify(dataDir, null);
         try (EmbeddedStore store = new EmbeddedStore(dataDir)) {
-            verifyStored(store);
+            client.verifyStored(store);
         }
     }
 
@@ -45,7 +52,7 @@ class CrashSafetyTest {
             Path dataDir = Files.createTempDirectory("omni-crash-postgres");
             crashAndVerify(dataDir, TestDatabases.url(database));
             try (PostgresStore store = new PostgresStore(TestDatabases.url(database), TestDatabases.USER, "")) {
-                verifyStored(store);
+                client.verifyStored(store);
             }
         } finally {
             TestDatabases.drop(database);
@@ -53,6 +60,8 @@ class CrashSafetyTest {
     }
 
     private LedgerClient client;
+    /** The node process of the moment; killed after each test whatever its outcome. */
+    private NodeProcess node;
     private List<LedgerClient.Worker> workers;
     private final AtomicReference<Throwable> loadFailure = new AtomicReference<>();
 
@@ -63,7 +72,7 @@ class CrashSafetyTest {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
-        NodeProcess node = NodeProcess.start(dataDir, dbUrl, token, "node-0.log");
+        node = NodeProcess.start(dataDir, dbUrl, token, "node-0.log");
         node.awaitReady();
         client = new LedgerClient(node.url(), token, 1_000, ACCOUNT_COUNT);
         client.mint();
@@ -123,20 +132,6 @@ class CrashSafetyTest {
                 LedgerClient.Outcome outcome = worker.send(BATCH_SIZE, new SplittableRandom(killSeed));
                 assertEquals(LedgerClient.Outcome.ACKNOWLEDGED, outcome, "resubmission after restart");
             }
-        }
-    }
-
-    /** Every acknowledged transfer stored once, at its acknowledged position; nothing else; audit clean. */
-    private void verifyStored(Store store) throws StoreException {
-        store.open("omni");
-        ReferenceAudit audit = ReferenceAudit.of(store, "omni");
-        long sent = ACCOUNT_COUNT;
-        for (LedgerClient.Worker worker : workers) {
-            sent += worker.sentCount;
-        }
-        assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
-        for (Map.Entry<String, Long> e : client.acknowledged.entrySet()) {
-            assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
         }
     }
 }

@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -49,7 +51,8 @@ final class LedgerClient {
     /** One POST's outcome as the client saw it. */
     enum Outcome { ACKNOWLEDGED, UNAVAILABLE, LOST }
 
-    record Answer(int status, String body) {
+    /** Status (-1 when no answer came), body, and the Retry-After header (null when absent). */
+    record Answer(int status, String body, String retryAfter) {
     }
 
     Answer post(byte[] body) throws InterruptedException {
@@ -58,9 +61,9 @@ final class LedgerClient {
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                     .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body());
+            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
-            return new Answer(-1, String.valueOf(e));
+            return new Answer(-1, String.valueOf(e), null);
         }
     }
 
@@ -68,7 +71,7 @@ final class LedgerClient {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body());
+        return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
     }
 
     /** Mints MINT_AMOUNT to each account from the issuer in one chained batch; the node must be fresh. */
@@ -91,8 +94,31 @@ final class LedgerClient {
         mintTip = parent;
     }
 
+    private final List<Worker> workers = new ArrayList<>();
+
     Worker worker(int index, int workerCount) {
-        return new Worker(index, workerCount);
+        Worker worker = new Worker(index, workerCount);
+        workers.add(worker);
+        return worker;
+    }
+
+    /**
+     * Opens {@code store} (the node must be stopped) and checks that it holds the mint plus every transfer the
+     * workers sent, each acknowledged one at its acknowledged position, and that the store's audit is clean.
+     */
+    void verifyStored(Store store) throws StoreException {
+        store.open("omni");
+        ReferenceAudit audit = ReferenceAudit.of(store, "omni");
+        long sent = accountCount;
+        for (Worker worker : workers) {
+            sent += worker.sentCount;
+        }
+        assertEquals(sent, store.lastPosition(), "stored transfers: the mint plus every transfer sent");
+        LedgerAudit.Report report = new LedgerAudit(store, "omni", 2).run((checked, total) -> { });
+        assertEquals(true, report.clean(), "omni audit: " + report);
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+            assertEquals(e.getValue(), audit.positions.get(e.getKey()), "position of acknowledged " + e.getKey());
+        }
     }
 
     static void append(StringBuilder body, long sender, long receiver, long amount, long seq, long timestamp,

@@ -46,7 +46,10 @@ final class NodeProcess {
             env.put("OMNI_DB_USER", TestDatabases.USER);
         }
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        return new NodeProcess(pb.start(), log, port);
+        Process process = pb.start();
+        // A test JVM that dies (or is killed) must not leave a node running on the shared machine.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        return new NodeProcess(process, log, port);
     }
 
     String url() {
