@@ -2,7 +2,6 @@
 # OMNI installer, builder and test runner. Run ./install.sh --help.
 set -euo pipefail
 
-JAVA_FEATURE_MIN=21
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 # Ports of the full topology (design note): PostgreSQL 15432, Redis 16379, Prometheus 19090.
 SERVICES_PG_PORT=15432
@@ -33,18 +32,9 @@ USAGE
 say() { echo "install.sh: $*"; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
-# Feature version of a java binary from <home>/release (no JVM start), else from -version.
-java_feature() {
-    local bin="$1" home version
-    home="$(dirname "$(dirname "$(readlink -f "$bin")")")"
-    if [[ -f "$home/release" ]]; then
-        version="$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")"
-    else
-        version="$("$bin" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)"
-    fi
-    version="${version#1.}"
-    echo "${version%%[.+-]*}"
-}
+# java_feature BIN (feature version of a java binary) and java_bin, shared with the launcher.
+# shellcheck source=dist/omni
+source "$ROOT/dist/omni"
 
 # A JDK home (with javac) of Java 21+: OMNI_JAVA, JAVA_HOME, java on PATH, newest of /usr/lib/jvm/*.
 find_jdk() {
