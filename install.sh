@@ -22,6 +22,7 @@ Usage: ./install.sh [COMMAND] [--force]
   --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
                 Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
                 $SERVICES_DIR; prints the settings that point OMNI at them.
+  --stop-services  Stops what --services started (data is kept).
   --help        This text.
 
 Environment: OMNI_JAVA or JAVA_HOME pick the JDK; OMNI_MAVEN_ARGS adds Maven arguments (e.g. -o).
@@ -256,6 +257,21 @@ services_prometheus() {
     say "Prometheus up on 127.0.0.1:$SERVICES_PROMETHEUS_PORT, scraping :18000/metrics"
 }
 
+stop_services() {
+    local version pid_file="$SERVICES_DIR/prometheus/prometheus.pid"
+    if [[ -f "$pid_file" ]] && kill "$(cat "$pid_file")" 2>/dev/null; then say "stopped Prometheus"; fi
+    rm -f "$pid_file"
+    if redis_up "$SERVICES_REDIS_PORT"; then
+        redis-cli -h 127.0.0.1 -p "$SERVICES_REDIS_PORT" shutdown >/dev/null 2>&1 || true
+        say "stopped Redis on :$SERVICES_REDIS_PORT"
+    fi
+    version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
+    if [[ -n "$version" && -d "/etc/postgresql/$version/omni" ]] && pg_up "$SERVICES_PG_PORT"; then
+        pg_ctlcluster --skip-systemctl-redirect "$version" omni stop
+        say "stopped PostgreSQL cluster 'omni' on :$SERVICES_PG_PORT (data kept)"
+    fi
+}
+
 main() {
     local command="build" force=no arg
     for arg in "$@"; do
@@ -264,6 +280,7 @@ main() {
             --force) force=yes ;;
             test) command=test ;;
             --services) command=services ;;
+            --stop-services) command=stop-services ;;
             *) usage >&2; die "unknown argument: $arg" ;;
         esac
     done
@@ -271,6 +288,7 @@ main() {
         build) build "$force" ;;
         test) run_tests ;;
         services) start_services ;;
+        stop-services) stop_services ;;
     esac
 }
 
