@@ -17,6 +17,9 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand; add yours here (one line). Each is a picocli @Command implementing Callable<Integer>. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class,
+            BenchCommand.class,
+            AuditCommand.class,
+            VerifyCommand.class,
             VersionCommand.class);
 
     private static final String DEFAULT_SUBCOMMAND = "serve";

@@ -5,11 +5,34 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import java.util.Map;
+import java.util.logging.Logger;
+
+import omni.bus.BusState;
+import omni.bus.EventBus;
+import omni.bus.InProcessBus;
+import omni.bus.RedisBus;
+import omni.cluster.HazelcastPartitioning;
 import omni.config.BuildInfo;
+import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
 import omni.gateway.ComponentInfo;
+import omni.gateway.CheckpointService;
+import omni.gateway.EventService;
 import omni.gateway.Gateway;
+import omni.gateway.ProofService;
+import omni.gateway.TransactionService;
+import omni.ledger.Engine;
+import omni.ledger.EngineTransferLookup;
+import omni.ledger.Store;
+import omni.ledger.StoreEventSource;
+import omni.ledger.Stores;
+import omni.proof.Checkpointer;
+import omni.proof.LevelCache;
+import omni.proof.NodeKey;
+import omni.proof.Prover;
+import omni.proof.StorageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,6 +49,9 @@ import picocli.CommandLine.Spec;
 public final class ServeCommand implements Callable<Integer>, ConfiguredCommand {
     static final int EXIT_BAD_CONFIG = 2;
     static final int EXIT_START_FAILED = 1;
+    /** How often the checkpointer's start is retried while storage is not ready. */
+    private static final long CHECKPOINTER_START_RETRY_MS = 1_000;
+    private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
 
     @Spec
     CommandSpec spec;
@@ -64,33 +90,85 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         return shutdown.await();
     }
 
-    /** Builds and starts every component of a node; the shutdown hooks are registered in stop order. */
+    /**
+     * Builds and starts every component of a node. Shutdown hooks are registered in stop order: the gateway
+     * drains first, then the checkpointer, the engine (which commits what it sequenced), the bus, the store.
+     */
     public static Node start(Settings settings, Shutdown shutdown) throws IOException {
-        Gateway gateway = Gateway.builder(settings)
-                .component("storage", () -> storageInfo(settings))
-                .component("bus", () -> busInfo(settings))
+        Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
+                settings.string(Setting.DB_PASSWORD), settings.dataDir());
+        Engine engine = new Engine(store, settings.ledgerName(), HazelcastPartitioning::partitionOf);
+        StoreEventSource source = new StoreEventSource(store);
+        EventBus bus = settings.redisUrl().isEmpty() ? new InProcessBus() : new RedisBus(settings.redisUrl(), source);
+        NodeKey key = NodeKey.loadOrCreate(settings.dataDir());
+        LevelCache levels = new LevelCache(store, LevelCache.BYTES_MAX_DEFAULT);
+        Checkpointer checkpointer = new Checkpointer(store, key, levels,
+                settings.longValue(Setting.CHECKPOINT_INTERVAL_MS),
+                checkpoint -> bus.publishCheckpoint(checkpoint.seq(), checkpoint.toJson()));
+        engine.onCommitted((first, last, ids, offset) -> {
+            bus.publishCommit(first, last, ids, offset);
+            checkpointer.noteCommitted(last);
+        });
+        Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
+                .api(new CheckpointService(store),
+                        new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
+                                key.publicKey()),
+                        new EventService(bus, source))
+                .nodeField("publicKey", key::publicKeyHex)
+                .component("storage", () -> storageInfo(settings, store))
+                .component("bus", () -> busInfo(bus.state()))
                 .component("cluster", () -> clusterInfo(settings))
                 .build();
         shutdown.register("gateway", gateway::stop);
+        shutdown.register("checkpointer", checkpointer::close);
+        shutdown.register("engine", engine);
+        shutdown.register("bus", bus);
+        shutdown.register("storage", store);
+        bus.start();
+        engine.start();
+        startCheckpointerWhenReady(engine, checkpointer);
         gateway.start();
         return new Node(settings, gateway, shutdown);
     }
 
-    static ComponentInfo storageInfo(Settings settings) {
-        if (settings.dbUrl().isEmpty()) {
-            Path dir = settings.dataDir().resolve("ledger");
-            return new ComponentInfo("embedded", dir.toString(), false, "embedded at " + dir + " (not for production)");
-        }
-        String target = settings.dbUrl().substring("jdbc:postgresql://".length());
-        return new ComponentInfo("postgresql", target, true, "postgresql " + target);
+    /**
+     * The checkpointer reads the chain head from storage, so it starts once the engine has opened the store and
+     * replayed it; while storage is down that may take a while, hence a thread of its own that retries.
+     */
+    private static void startCheckpointerWhenReady(Engine engine, Checkpointer checkpointer) {
+        Thread.ofVirtual().name("omni-checkpointer-start").start(() -> {
+            try {
+                while (true) {
+                    if (engine.awaitReady(CHECKPOINTER_START_RETRY_MS)) {
+                        try {
+                            checkpointer.start();
+                            return;
+                        } catch (StorageException e) {
+                            LOG.warning("checkpointer not started yet: " + e.getMessage());
+                        }
+                    }
+                    Thread.sleep(CHECKPOINTER_START_RETRY_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
-    static ComponentInfo busInfo(Settings settings) {
-        if (settings.redisUrl().isEmpty()) {
-            return new ComponentInfo("in-process", "this process", false, "in-process (this node only)");
-        }
-        String target = settings.redisUrl().replaceFirst("^rediss?://([^@/]*@)?", "");
-        return new ComponentInfo("redis", target, true, "redis " + target);
+    static ComponentInfo storageInfo(Settings settings, Store store) {
+        return new ComponentInfo(store.kind(), storageTarget(settings), !settings.dbUrl().isEmpty(), store.description());
+    }
+
+    private static String storageTarget(Settings settings) {
+        return settings.dbUrl().isEmpty()
+                ? settings.dataDir().resolve("ledger").toString()
+                : settings.dbUrl().substring("jdbc:postgresql://".length());
+    }
+
+    static ComponentInfo busInfo(BusState state) {
+        return new ComponentInfo(state.kind(), state.target() == null ? "this process" : state.target(),
+                BusState.REDIS.equals(state.kind()), state.describe(),
+                Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
     }
 
     static ComponentInfo clusterInfo(Settings settings) {

@@ -1,0 +1,33 @@
+package omni.bus;
+
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+
+/** {@code omni_bus_connected} and {@code omni_bus_backlog_events} (SPEC section 9), read from the bus started last. */
+final class BusMetrics {
+    private static volatile EventBus current;
+
+    private BusMetrics() {
+    }
+
+    /** Gauges are registered once per process; they follow whichever bus started last (tests start several). */
+    static void register(EventBus bus) {
+        current = bus;
+        MeterRegistry registry = Metrics.globalRegistry();
+        registry.getOrCreate(Gauge.builder("omni_bus_connected", BusMetrics::connected)
+                .description("1 while events reach every bus destination (Redis, when configured), else 0"));
+        registry.getOrCreate(Gauge.builder("omni_bus_backlog_events", BusMetrics::backlog)
+                .description("Transfers plus checkpoints committed but not yet confirmed by Redis"));
+    }
+
+    private static Integer connected() {
+        EventBus bus = current;
+        return bus != null && bus.state().connected() ? 1 : 0;
+    }
+
+    private static Long backlog() {
+        EventBus bus = current;
+        return bus == null ? 0L : bus.state().backlog();
+    }
+}

@@ -1,0 +1,368 @@
+package omni.bus;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * The Redis bus (SPEC section 6). Every event reaches local subscribers at once (an {@link InProcessBus}) and, on
+ * the bus's own thread, Redis: {@code XADD <prefix><type> MAXLEN ~ STREAM_ENTRIES_MAX * event <json>} and
+ * {@code PUBLISH <prefix><type> <json>}, pipelined. The committer never waits for Redis.
+ *
+ * <p>The bus thread reads a {@link ReplayingSubscription} that starts after the last position (and checkpoint
+ * seq) Redis confirmed, a watermark kept durably through {@link EventSource#putMeta}. When Redis goes away the
+ * thread notices within {@code HEARTBEAT_INTERVAL_MS + SOCKET_TIMEOUT_MS}, drops the subscription (so nothing
+ * queues for Redis while it is gone), and retries with bounded backoff; when Redis answers again, a new
+ * subscription from the watermark republishes from the ledger everything Redis missed, in order, then goes live.
+ * Redis therefore gets every position exactly once while the node runs; after a crash it may get again what was
+ * published since the last watermark write (at most {@code WATERMARK_INTERVAL_MS}), which consumers drop by position.
+ */
+public final class RedisBus implements EventBus {
+    public static final String DEFAULT_KEY_PREFIX = "omni:";
+    /**
+     * Approximate cap of each stream (XADD MAXLEN ~). A commit event of 1,000 ids is about 67 KiB, so 10,000
+     * entries bound a stream near 670 MiB at the largest batches (far less at typical ones) while keeping the last
+     * 50 s of a 200k transfers/s load for consumers that fell behind; older history is in the ledger.
+     */
+    public static final long STREAM_ENTRIES_MAX = 10_000;
+    /** Loopback or LAN connects take well under 100 ms; 2 s tolerates a loaded machine and bounds detection. */
+    static final int CONNECT_TIMEOUT_MS = 2_000;
+    /** Every reply (PING, pipelined XADD/PUBLISH) must arrive within this; no read may hang forever. */
+    static final int SOCKET_TIMEOUT_MS = 2_000;
+    /** An idle connection is PINGed this often: loss is noticed within 1 s + SOCKET_TIMEOUT_MS = 3 s (SPEC: 5 s). */
+    static final long HEARTBEAT_INTERVAL_MS = 1_000;
+    /** Reconnect backoff doubles from 100 ms to 2 s: a returning Redis is found within 2 s, an absent one costs ~1 try/2 s. */
+    static final long BACKOFF_MIN_MS = 100;
+    static final long BACKOFF_MAX_MS = 2_000;
+    /** Events per pipeline round trip: 64 commit events of 1,000 ids are about 4 MiB, well inside Redis's buffers. */
+    static final int PIPELINE_EVENTS_MAX = 64;
+    static final int PIPELINE_BYTES_MAX = 4 << 20;
+    /** The durable watermark is written at most twice a second: a crash republishes at most 0.5 s of events. */
+    static final long WATERMARK_INTERVAL_MS = 500;
+    /** close() waits for the bus thread at most one socket timeout plus slack. */
+    static final long CLOSE_WAIT_MS = SOCKET_TIMEOUT_MS + 3_000;
+    static final String META_POSITION = "bus.redis.lastPosition";
+    static final String META_CHECKPOINT_SEQ = "bus.redis.lastCheckpointSeq";
+    static final byte[] FIELD = "event".getBytes(StandardCharsets.US_ASCII);
+    private static final Pattern LAST_POSITION_FIELD = Pattern.compile("\"lastPosition\":(\\d+)");
+    private static final Pattern SEQ_FIELD = Pattern.compile("\"seq\":(\\d+)");
+
+    private static final Logger LOG = Logger.getLogger(RedisBus.class.getName());
+
+    private final InProcessBus local = new InProcessBus(false);
+    private final RedisTarget target;
+    private final EventSource source;
+    private final byte[] commitKey;
+    private final byte[] checkpointKey;
+    private final String commitStream;
+    private final String checkpointStream;
+    private final XAddParams xAddParams;
+    private final CountDownLatch firstAttempt = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean closing;
+    private volatile boolean connected;
+    private volatile String detail = "connecting";
+    /** Confirmed by Redis; written by the bus thread only. */
+    private volatile long publishedPosition;
+    private volatile long publishedSeq;
+    /** Highest committed, as the publishers told us; written by the committer and the checkpointer. */
+    private volatile long knownPosition;
+    private volatile long knownSeq;
+    // Bus thread only.
+    private long persistedPosition = -1;
+    private long persistedSeq = -1;
+    private long persistedAtMs;
+    private String persistFailure;
+
+    /** {@code redisUrl}: {@code redis://[[user]:password@]host:port[/db]}; throws IllegalArgumentException if malformed. */
+    public RedisBus(String redisUrl, EventSource source) {
+        this(redisUrl, source, DEFAULT_KEY_PREFIX);
+    }
+
+    /** {@code keyPrefix} replaces {@code omni:} in stream and channel names (tests use their own). */
+    public RedisBus(String redisUrl, EventSource source, String keyPrefix) {
+        this(redisUrl, source, keyPrefix, STREAM_ENTRIES_MAX);
+    }
+
+    /** {@code streamEntriesMax} replaces STREAM_ENTRIES_MAX (the benchmark keeps its Redis small). */
+    public RedisBus(String redisUrl, EventSource source, String keyPrefix, long streamEntriesMax) {
+        if (streamEntriesMax < 1) {
+            throw new IllegalArgumentException("stream cap " + streamEntriesMax);
+        }
+        this.xAddParams = XAddParams.xAddParams().maxLen(streamEntriesMax).approximateTrimming();
+        this.target = RedisTarget.parse(redisUrl);
+        this.source = source;
+        this.commitStream = keyPrefix + BusEvent.COMMIT_TYPE;
+        this.checkpointStream = keyPrefix + BusEvent.CHECKPOINT_TYPE;
+        this.commitKey = commitStream.getBytes(StandardCharsets.UTF_8);
+        this.checkpointKey = checkpointStream.getBytes(StandardCharsets.UTF_8);
+        this.thread = Thread.ofPlatform().daemon().name("omni-bus-redis").unstarted(this::run);
+    }
+
+    /**
+     * Loads the watermark (a first start begins at the ledger's current end: history from before Redis was
+     * configured is not republished), registers metrics, starts the bus thread and waits for its first connection
+     * attempt (at most CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS), then logs whether Redis answered. Starts either way.
+     */
+    @Override
+    public void start() {
+        knownPosition = source.lastPosition();
+        knownSeq = source.latestCheckpointSeq();
+        publishedPosition = loadWatermark(META_POSITION, knownPosition);
+        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, knownSeq);
+        persistedPosition = publishedPosition;
+        persistedSeq = publishedSeq;
+        BusMetrics.register(this);
+        thread.start();
+        try {
+            firstAttempt.await(CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS + 1_000L, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        BusState state = state();
+        LOG.log(state.connected() ? Level.INFO : Level.WARNING, state.describe());
+    }
+
+    private long loadWatermark(String key, long ledgerEnd) {
+        long value = source.getMeta(key, -1);
+        if (value >= 0 && value <= ledgerEnd) {
+            return value;
+        }
+        if (value > ledgerEnd) {
+            LOG.warning("bus: " + key + " " + value + " is beyond the ledger's end " + ledgerEnd
+                    + " (another ledger?); Redis publishing continues from " + ledgerEnd);
+        }
+        source.putMeta(key, ledgerEnd);
+        return ledgerEnd;
+    }
+
+    @Override
+    public void publishCommit(long firstPosition, long lastPosition, byte[] ids, int idsOffset) {
+        local.publishCommit(firstPosition, lastPosition, ids, idsOffset);
+        knownPosition = lastPosition;
+    }
+
+    @Override
+    public void publishCheckpoint(long seq, String checkpointJson) {
+        local.publishCheckpoint(seq, checkpointJson);
+        knownSeq = seq;
+    }
+
+    @Override
+    public Subscription subscribe() {
+        return local.subscribe();
+    }
+
+    @Override
+    public AutoCloseable subscribe(EventListener listener) {
+        return local.subscribe(listener);
+    }
+
+    @Override
+    public BusState state() {
+        long backlog = Math.max(0, knownPosition - publishedPosition) + Math.max(0, knownSeq - publishedSeq);
+        return new BusState(BusState.REDIS, target.display(), connected, backlog, detail);
+    }
+
+    /** The last position Redis confirmed (the in-memory watermark). */
+    public long publishedPosition() {
+        return publishedPosition;
+    }
+
+    /** The last checkpoint seq Redis confirmed. */
+    public long publishedCheckpointSeq() {
+        return publishedSeq;
+    }
+
+    private void run() {
+        long backoffMs = BACKOFF_MIN_MS;
+        while (!closing) {
+            try (Jedis jedis = new Jedis(target.hostAndPort(), target.clientConfig(CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS))) {
+                jedis.ping();
+                backoffMs = BACKOFF_MIN_MS;
+                pump(jedis);
+            } catch (JedisException e) {
+                lost("Redis unreachable: " + reason(e));
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException e) {
+                lost("cannot read the ledger: " + reason(e));
+            }
+            firstAttempt.countDown();
+            persistWatermark(true);
+            if (closing || !sleep(backoffMs)) {
+                break;
+            }
+            backoffMs = Math.min(2 * backoffMs, BACKOFF_MAX_MS);
+        }
+        persistWatermark(true);
+    }
+
+    /** Connected: publishes (replay first, then live) until Redis fails (exception) or the bus closes. */
+    private void pump(Jedis jedis) throws InterruptedException {
+        adoptWhatRedisHas(jedis);
+        try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
+            becameConnected(events.replayBacklog());
+            while (!closing) {
+                BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
+                if (event == null) {
+                    jedis.ping();
+                    events.catchUpWithLedger();
+                } else {
+                    send(jedis, events, event);
+                }
+                persistWatermark(false);
+            }
+        }
+    }
+
+    /** One pipeline round trip: {@code first} plus whatever else is ready, up to the pipeline limits. */
+    private void send(Jedis jedis, ReplayingSubscription events, BusEvent first) throws InterruptedException {
+        long lastPosition = -1;
+        long lastSeq = -1;
+        int eventCount = 0;
+        long byteCount = 0;
+        try (Pipeline pipeline = jedis.pipelined()) {
+            for (BusEvent event = first; event != null;
+                 event = eventCount < PIPELINE_EVENTS_MAX && byteCount < PIPELINE_BYTES_MAX ? events.poll(0) : null) {
+                byte[] key;
+                if (event instanceof BusEvent.Commit commit) {
+                    key = commitKey;
+                    lastPosition = commit.lastPosition();
+                } else if (event instanceof BusEvent.Checkpoint checkpoint) {
+                    key = checkpointKey;
+                    lastSeq = checkpoint.seq();
+                } else {
+                    continue; // bus.state is for local subscribers only
+                }
+                byte[] json = event.json();
+                pipeline.xadd(key, xAddParams, Map.of(FIELD, json));
+                pipeline.publish(key, json);
+                eventCount++;
+                byteCount += json.length;
+            }
+            pipeline.sync();
+        }
+        if (lastPosition >= 0) {
+            publishedPosition = lastPosition;
+        }
+        if (lastSeq >= 0) {
+            publishedSeq = lastSeq;
+        }
+    }
+
+    /**
+     * A pipeline that failed half way leaves Redis holding more than the watermark says, and after a crash the
+     * durable watermark may trail the stream by up to WATERMARK_INTERVAL_MS. The newest stream entry is the
+     * truth: when it lies between the watermark and the ledger's end, publishing resumes after it, not before.
+     */
+    private void adoptWhatRedisHas(Jedis jedis) {
+        long inStream = newestInStream(jedis, commitStream, LAST_POSITION_FIELD);
+        if (inStream > publishedPosition && inStream <= source.lastPosition()) {
+            publishedPosition = inStream;
+        }
+        long seqInStream = newestInStream(jedis, checkpointStream, SEQ_FIELD);
+        if (seqInStream > publishedSeq && seqInStream <= source.latestCheckpointSeq()) {
+            publishedSeq = seqInStream;
+        }
+    }
+
+    /** The number after {@code field} in the newest entry's JSON, or -1 (empty stream, or not ours). */
+    private static long newestInStream(Jedis jedis, String stream, Pattern field) {
+        List<StreamEntry> newest = jedis.xrevrange(stream, "+", "-", 1);
+        if (newest.isEmpty()) {
+            return -1;
+        }
+        String json = newest.get(0).getFields().get(new String(FIELD, StandardCharsets.US_ASCII));
+        Matcher matcher = json == null ? null : field.matcher(json);
+        return matcher != null && matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+    }
+
+    private void becameConnected(long replayBacklog) {
+        connected = true;
+        detail = replayBacklog == 0 ? "publishing to Redis"
+                : "publishing to Redis; " + replayBacklog + " transfers and checkpoints it missed come from the ledger first";
+        LOG.info("bus: Redis at " + target + " answers; " + detail);
+        local.publishState(state());
+        firstAttempt.countDown();
+    }
+
+    private void lost(String why) {
+        boolean wasConnected = connected;
+        String before = detail;
+        connected = false;
+        detail = why + "; events stay local and reach Redis from the ledger when it answers";
+        if (wasConnected) {
+            LOG.warning("bus: lost Redis at " + target + ": " + detail);
+            local.publishState(state());
+        } else if (!before.startsWith(why)) {
+            local.publishState(state());
+        }
+    }
+
+    /** Writes the watermark if it moved and (unless forced) WATERMARK_INTERVAL_MS passed. Bus thread or after it. */
+    private void persistWatermark(boolean force) {
+        long position = publishedPosition;
+        long seq = publishedSeq;
+        long nowMs = System.currentTimeMillis();
+        if ((position == persistedPosition && seq == persistedSeq) || (!force && nowMs - persistedAtMs < WATERMARK_INTERVAL_MS)) {
+            return;
+        }
+        try {
+            source.putMeta(META_POSITION, position);
+            source.putMeta(META_CHECKPOINT_SEQ, seq);
+            persistedPosition = position;
+            persistedSeq = seq;
+            persistedAtMs = nowMs;
+            persistFailure = null;
+        } catch (RuntimeException e) {
+            String why = reason(e);
+            if (!why.equals(persistFailure)) {
+                LOG.log(Level.WARNING, "bus: cannot store the Redis watermark (position " + position + "); retrying: " + why);
+                persistFailure = why;
+            }
+        }
+    }
+
+    private boolean sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** The innermost cause's class and message: what actually failed (Jedis wraps it). Never contains the password. */
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " " + root.getMessage());
+    }
+
+    /** Stops the bus thread (within CLOSE_WAIT_MS), stores the watermark, closes local subscriptions. */
+    @Override
+    public void close() {
+        closing = true;
+        thread.interrupt();
+        try {
+            thread.join(CLOSE_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        local.close();
+    }
+}

@@ -1,0 +1,449 @@
+package omni.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.HdrHistogram.Histogram;
+import omni.kernel.Hex;
+import omni.kernel.TransferBatch;
+import omni.kernel.TransferIds;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code omni bench}: a load generator in the spirit of {@code tigerbeetle benchmark}. Mints from the issuer
+ * to fresh accounts, sends valid transfers (real parents, correct seqs) over concurrent connections in
+ * batches, prints accepted transfers/s and batch latency percentiles, then checks through the API that the
+ * balances sum to 0 and the counts match. Exit 1 on any mismatch.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Load generator: mint, send valid transfers, report transfers/s and latency, check balances.")
+public final class BenchCommand implements Callable<Integer> {
+    /** Every account gets this much from the issuer: far more than amounts of 1..100 can drain in a run. */
+    private static final long MINT_AMOUNT = 1_000_000_000_000L;
+    private static final int TRANSFER_AMOUNT_MAX = 100;
+    /** Fresh accounts per run: ids drawn from [2^40, 2^50), so runs against one ledger do not collide. */
+    private static final long ACCOUNT_BASE_MIN = 1L << 40;
+    /** A 503 is retried after its Retry-After; a run that sees this many in a row stops. */
+    private static final int UNAVAILABLE_RETRY_MAX = 120;
+    /** Upper bound of the latency histogram: a batch slower than a minute is a failure anyway. */
+    private static final long LATENCY_US_MAX = 60_000_000L;
+    /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
+    private static final long READY_WAIT_MS = 120_000;
+    private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
+
+    @Option(names = "--accounts", defaultValue = "10000", description = "Accounts to mint and transfer between (default ${DEFAULT-VALUE}).")
+    int accountCount;
+    @Option(names = "--transfers", defaultValue = "1000000", description = "Transfers to send after minting (default ${DEFAULT-VALUE}).")
+    long transferCount;
+    @Option(names = "--batch-size", defaultValue = "1000", description = "Transfers a request (default ${DEFAULT-VALUE}, at most 10000).")
+    int batchSize;
+    @Option(names = "--connections", defaultValue = "8", description = "Concurrent client connections (default ${DEFAULT-VALUE}).")
+    int connectionCount;
+    @Option(names = "--url", description = "Node to load, e.g. http://127.0.0.1:18000; without it a node starts in-process.")
+    String url;
+    @Option(names = "--token", description = "Admin token (default: $OMNI_ADMIN_TOKEN, else <data dir>/admin.token).")
+    String token;
+    @Option(names = "--data-dir", description = "Data directory of the in-process node, or where admin.token is (default ./omni-data).")
+    Path dataDir;
+    @Option(names = "--db-url", description = "In-process node only: PostgreSQL JDBC URL (default: embedded store).")
+    String dbUrl;
+    @Option(names = "--seed", description = "Seed for accounts, receivers and amounts (default: random, printed).")
+    Long seed;
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+    private HttpClient http;
+    private String baseUrl;
+    private String authorization;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1 || batchSize > TransferBatch.ITEM_COUNT_MAX || accountCount < 2 || connectionCount < 1
+                || transferCount < 0 || accountCount < connectionCount) {
+            err.println("bench: need 1 <= --batch-size <= 10000, --accounts >= 2 and >= --connections, --transfers >= 0");
+            return 2;
+        }
+        long runSeed = seed != null ? seed : System.nanoTime();
+        BenchNode node = url == null ? BenchNode.start(dataDir, dbUrl) : null;
+        try {
+            baseUrl = (node != null ? node.url() : url).replaceAll("/+$", "") + "/api/v1";
+            authorization = "Bearer " + (node != null ? node.adminToken() : adminToken());
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+            awaitReady(baseUrl.substring(0, baseUrl.length() - "/api/v1".length()));
+            return run(runSeed);
+        } finally {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    private int run(long runSeed) throws Exception {
+        SplittableRandom random = new SplittableRandom(runSeed);
+        long accountBase = ACCOUNT_BASE_MIN + random.nextLong(ACCOUNT_BASE_MIN * 1023);
+        out.printf(Locale.ROOT, "bench: %s, %d accounts from %d, %d transfers in batches of %d over %d connections, seed %d%n",
+                baseUrl, accountCount, accountBase + 1, transferCount, batchSize, connectionCount, runSeed);
+        long issuerBalanceBefore = account(0)[0];
+        byte[] lastMintId = mint(accountBase);
+        Load load = new Load(accountBase, lastMintId, runSeed);
+        long startNs = System.nanoTime();
+        load.runAll();
+        long elapsedNs = System.nanoTime() - startNs;
+        err.println();
+        report(load, elapsedNs);
+        return check(load, accountBase, issuerBalanceBefore) && load.failures.get() == 0 ? 0 : 1;
+    }
+
+    /** Waits for /health/ready: a node replaying a large ledger answers 503 until it is done. */
+    private void awaitReady(String nodeUrl) throws IOException, InterruptedException {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(nodeUrl + "/health/ready")).build();
+        long deadlineMs = System.currentTimeMillis() + READY_WAIT_MS;
+        while (true) {
+            HttpResponse<String> response = http.send(ready, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadlineMs) {
+                throw new IllegalStateException("node not ready after " + READY_WAIT_MS + " ms: " + response.body());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private String adminToken() throws IOException {
+        if (token != null) {
+            return token;
+        }
+        String fromEnv = System.getenv("OMNI_ADMIN_TOKEN");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.trim();
+        }
+        Path file = (dataDir != null ? dataDir : Path.of("omni-data")).resolve("admin.token");
+        return Files.readString(file).trim();
+    }
+
+    /** Mints MINT_AMOUNT to each account from the issuer, in batches chained by parents; returns the last id. */
+    private byte[] mint(long accountBase) throws Exception {
+        long issuerSeq = account(0)[1];
+        byte[] parent = Hex.decode(firstTip());
+        TransferIds ids = new TransferIds();
+        byte[] id = new byte[TransferBatch.ID_SIZE];
+        long timestamp = System.currentTimeMillis();
+        for (int from = 0; from < accountCount; from += batchSize) {
+            int to = Math.min(accountCount, from + batchSize);
+            StringBuilder body = new StringBuilder((to - from) * 200).append('[');
+            for (int i = from; i < to; i++) {
+                long receiver = accountBase + 1 + i;
+                issuerSeq++;
+                ids.computeId(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, 1, parent, 0, 0, id, 0);
+                appendTransfer(body.append(i == from ? "" : ","), 0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, null);
+                parent = id.clone();
+            }
+            String answer = post(body.append(']').toString());
+            long[] counts = counts(answer);
+            if (counts[0] != to - from) {
+                throw new IllegalStateException("mint batch " + from + ".." + to + " not accepted: " + shorten(answer));
+            }
+        }
+        out.printf(Locale.ROOT, "bench: minted %d to each of %d accounts%n", MINT_AMOUNT, accountCount);
+        return parent;
+    }
+
+    private String firstTip() throws IOException, InterruptedException {
+        String answer = get("/tips?limit=1");
+        Matcher m = Pattern.compile("\"([0-9a-f]{64})\"").matcher(answer);
+        if (!m.find()) {
+            throw new IllegalStateException("GET /tips gave no tip: " + shorten(answer));
+        }
+        return m.group(1);
+    }
+
+    static void appendTransfer(StringBuilder body, long sender, long receiver, long amount, long seq, long timestamp,
+                               byte[] parentA, byte[] parentB) {
+        body.append("{\"sender\":").append(sender).append(",\"receiver\":").append(receiver)
+                .append(",\"amount\":").append(amount).append(",\"seq\":").append(seq)
+                .append(",\"timestamp\":").append(timestamp).append(",\"parents\":[\"")
+                .append(Hex.encode(parentA)).append('"');
+        if (parentB != null) {
+            body.append(",\"").append(Hex.encode(parentB)).append('"');
+        }
+        body.append("]}");
+    }
+
+    /** The load phase: one worker a connection, each owning every connectionCount-th account as sender. */
+    private final class Load {
+        final long accountBase;
+        final byte[] initialParent;
+        final long runSeed;
+        final AtomicLong remaining = new AtomicLong(transferCount);
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong unavailable = new AtomicLong();
+        final long[] seqs = new long[accountCount];
+        final Histogram latencyUs = new Histogram(LATENCY_US_MAX, 3);
+
+        Load(long accountBase, byte[] initialParent, long runSeed) {
+            this.accountBase = accountBase;
+            this.initialParent = initialParent;
+            this.runSeed = runSeed;
+        }
+
+        void runAll() throws Exception {
+            Thread progress = Thread.ofPlatform().daemon(true).start(this::progress);
+            try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Histogram>> results = new ArrayList<>();
+                for (int c = 0; c < connectionCount; c++) {
+                    int connection = c;
+                    results.add(workers.submit(() -> new Connection(this, connection).run()));
+                }
+                for (Future<Histogram> result : results) {
+                    latencyUs.add(result.get());
+                }
+            } finally {
+                progress.interrupt();
+            }
+        }
+
+        private void progress() {
+            long startNs = System.nanoTime();
+            while (!Thread.currentThread().isInterrupted()) {
+                long done = accepted.get();
+                double seconds = (System.nanoTime() - startNs) / 1e9;
+                int width = 40;
+                int filled = transferCount == 0 ? width : (int) (done * width / transferCount);
+                err.printf(Locale.ROOT, "\r[%s%s] %3d%% %,d/%,d transfers, %,.0f/s, 503s %d ",
+                        "#".repeat(filled), ".".repeat(width - filled),
+                        transferCount == 0 ? 100 : done * 100 / transferCount, done, transferCount,
+                        seconds > 0 ? done / seconds : 0.0, unavailable.get());
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One client connection: sends batches of its own senders' transfers, each batch after the previous one. */
+    private final class Connection {
+        private final Load load;
+        private final int connection;
+        private final SplittableRandom random;
+        private final TransferIds ids = new TransferIds();
+        private final Histogram latencyUs = new Histogram(LATENCY_US_MAX, 3);
+        private final byte[] batchIds = new byte[TransferBatch.ITEM_COUNT_MAX * TransferBatch.ID_SIZE];
+        private final byte[] parentScratch = new byte[2 * TransferBatch.ID_SIZE];
+        private byte[] lastId;
+        private long lastTimestamp;
+        private int nextSender;
+
+        Connection(Load load, int connection) {
+            this.load = load;
+            this.connection = connection;
+            this.random = new SplittableRandom(load.runSeed * 31 + connection);
+            this.lastId = load.initialParent;
+            this.nextSender = connection;
+        }
+
+        Histogram run() throws Exception {
+            while (true) {
+                long before = load.remaining.getAndAdd(-batchSize);
+                if (before <= 0) {
+                    return latencyUs;
+                }
+                int count = (int) Math.min(batchSize, before);
+                String body = buildBatch(count);
+                long startNs = System.nanoTime();
+                String answer = postRetrying(body, load);
+                latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
+                long[] counts = counts(answer);
+                load.accepted.addAndGet(counts[0]);
+                if (counts[0] != count) {
+                    load.failures.incrementAndGet();
+                    err.printf("%nbench: connection %d: %d of %d accepted: %s%n", connection, counts[0], count,
+                            shorten(answer));
+                    return latencyUs;
+                }
+                lastId = java.util.Arrays.copyOfRange(batchIds, (count - 1) * TransferBatch.ID_SIZE,
+                        count * TransferBatch.ID_SIZE);
+            }
+        }
+
+        /** Each item's parents: the previous item of this batch (or this connection's last id) and that last id. */
+        private String buildBatch(int count) {
+            StringBuilder body = new StringBuilder(count * 240).append('[');
+            long timestamp = Math.max(lastTimestamp, System.currentTimeMillis());
+            lastTimestamp = timestamp;
+            for (int i = 0; i < count; i++) {
+                int senderIndex = nextSender;
+                nextSender += connectionCount;
+                if (nextSender >= accountCount) {
+                    nextSender = connection;
+                }
+                int receiverIndex = random.nextInt(accountCount - 1);
+                receiverIndex = receiverIndex >= senderIndex ? receiverIndex + 1 : receiverIndex;
+                long sender = load.accountBase + 1 + senderIndex;
+                long receiver = load.accountBase + 1 + receiverIndex;
+                long amount = 1 + random.nextInt(TRANSFER_AMOUNT_MAX);
+                long seq = ++load.seqs[senderIndex];
+                byte[] previous = i == 0 ? null
+                        : java.util.Arrays.copyOfRange(batchIds, (i - 1) * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE);
+                int parentCount = previous == null ? 1 : 2;
+                System.arraycopy(lastId, 0, parentScratch, 0, TransferBatch.ID_SIZE);
+                if (previous != null) {
+                    System.arraycopy(previous, 0, parentScratch, TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
+                }
+                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, parentCount,
+                        parentScratch, 0, 0, batchIds, i * TransferBatch.ID_SIZE);
+                appendTransfer(body.append(i == 0 ? "" : ","), sender, receiver, amount, seq, timestamp, lastId, previous);
+            }
+            return body.append(']').toString();
+        }
+    }
+
+    private String postRetrying(String body, Load load) throws IOException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<String> response = http.send(request("/transactions")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return response.body();
+            }
+            if (response.statusCode() != 503 || attempt == UNAVAILABLE_RETRY_MAX) {
+                throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
+                        + shorten(response.body()));
+            }
+            load.unavailable.incrementAndGet();
+            long retryAfterS = response.headers().firstValueAsLong("Retry-After").orElse(1);
+            Thread.sleep(Math.min(1_000, retryAfterS * 1_000));
+        }
+    }
+
+    private String post(String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request("/transactions")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
+                    + shorten(response.body()));
+        }
+        return response.body();
+    }
+
+    private String get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": "
+                    + shorten(response.body()));
+        }
+        return response.body();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization", authorization)
+                .timeout(Duration.ofSeconds(120));
+    }
+
+    /** {balance, seq, transactions} of an account; zeros when it has none yet (404). */
+    private long[] account(long id) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request("/accounts/" + id).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 404) {
+            return new long[3];
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET /accounts/" + id + " answered " + response.statusCode() + ": "
+                    + shorten(response.body()));
+        }
+        String body = response.body();
+        return new long[] {field(body, "balance"), field(body, "seq"), field(body, "transactions")};
+    }
+
+    private static long field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(-?\\d+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + shorten(json));
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static long[] counts(String answer) {
+        Matcher m = COUNTS.matcher(answer);
+        if (!m.lookingAt()) {
+            throw new IllegalStateException("not a transactions answer: " + shorten(answer));
+        }
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
+    private void report(Load load, long elapsedNs) {
+        double seconds = elapsedNs / 1e9;
+        Histogram h = load.latencyUs;
+        out.printf(Locale.ROOT, "bench: %,d transfers accepted in %.2f s = %,.0f transfers/s (503 answers retried: %d)%n",
+                load.accepted.get(), seconds, load.accepted.get() / seconds, load.unavailable.get());
+        out.printf(Locale.ROOT, "bench: batch latency p50 %.1f ms, p99 %.1f ms, p100 %.1f ms over %d batches of %d%n",
+                h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3,
+                h.getTotalCount(), batchSize);
+    }
+
+    /** Through the API: bench balances sum to what the issuer lost, seqs and transfer counts match. */
+    private boolean check(Load load, long accountBase, long issuerBalanceBefore) throws Exception {
+        long balanceSum = 0;
+        long transferCountSum = 0;
+        int seqMismatchCount = 0;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<long[]>> answers = new ArrayList<>(accountCount);
+            java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(connectionCount);
+            for (int i = 0; i < accountCount; i++) {
+                long id = accountBase + 1 + i;
+                answers.add(pool.submit(() -> {
+                    inFlight.acquire();
+                    try {
+                        return account(id);
+                    } finally {
+                        inFlight.release();
+                    }
+                }));
+            }
+            for (int i = 0; i < accountCount; i++) {
+                long[] state = answers.get(i).get();
+                balanceSum += state[0];
+                transferCountSum += state[2];
+                seqMismatchCount += state[1] == load.seqs[i] ? 0 : 1;
+            }
+        }
+        long issuerDelta = account(0)[0] - issuerBalanceBefore;
+        long expectedTransfers = accountCount + 2 * load.accepted.get();
+        boolean ok = balanceSum + issuerDelta == 0 && transferCountSum == expectedTransfers && seqMismatchCount == 0
+                && load.accepted.get() == transferCount;
+        out.printf(Locale.ROOT, "bench: check %s: balances %d + issuer change %d = %d (want 0); transfer count %d (want %d);"
+                        + " seq mismatches %d; accepted %d of %d%n", ok ? "OK" : "FAILED", balanceSum, issuerDelta,
+                balanceSum + issuerDelta, transferCountSum, expectedTransfers, seqMismatchCount,
+                load.accepted.get(), transferCount);
+        return ok;
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+    }
+}

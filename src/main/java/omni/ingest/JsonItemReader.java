@@ -1,0 +1,691 @@
+package omni.ingest;
+
+import java.util.Arrays;
+
+import omni.kernel.Result;
+import omni.kernel.TransferBatch;
+
+/**
+ * The reader behind {@link JsonIngest}: one per parse call (a few hundred bytes), no allocation per item.
+ * Syntax errors are returned as {@code false} and become UNPARSEABLE (or, in NDJSON, a MALFORMED line); an item
+ * that is valid JSON of the wrong shape sets {@link #bad} and reading goes on to the item's end.
+ */
+final class JsonItemReader {
+    /** Nesting allowed inside values that are skipped (unknown keys, non-object items); deeper is unparseable. */
+    static final int NESTING_DEPTH_MAX = 64;
+    private static final int KEY_SENDER = 0;
+    private static final int KEY_RECEIVER = 1;
+    private static final int KEY_AMOUNT = 2;
+    private static final int KEY_SEQ = 3;
+    private static final int KEY_TIMESTAMP = 4;
+    private static final int KEY_PARENTS = 5;
+    private static final int KEY_MEMO = 6;
+    private static final int KEY_ID = 7;
+    private static final int KEY_UNKNOWN = 8;
+    private static final int KEY_SYNTAX = 9;
+    private static final byte[][] KEY_NAMES = {
+        ascii("sender"), ascii("receiver"), ascii("amount"), ascii("seq"), ascii("timestamp"), ascii("parents"),
+        ascii("memo"), ascii("id")};
+    /** The longest key name; a longer key is unknown without looking further. */
+    private static final int KEY_SIZE_MAX = 9;
+    private static final int REQUIRED_KEYS = (1 << KEY_SENDER) | (1 << KEY_RECEIVER) | (1 << KEY_AMOUNT)
+            | (1 << KEY_SEQ) | (1 << KEY_TIMESTAMP) | (1 << KEY_PARENTS);
+    private static final int HEX_ID_SIZE = 2 * TransferBatch.ID_SIZE;
+    private static final int UNESCAPE_INVALID = -1;
+    private static final int UNESCAPE_TOO_LONG = -2;
+    private static final byte[] HEX_VALUE = new byte[256];
+
+    static {
+        Arrays.fill(HEX_VALUE, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            HEX_VALUE[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            HEX_VALUE[c] = (byte) (c - 'a' + 10);
+        }
+    }
+
+    private final byte[] b;
+    private final TransferBatch batch;
+    private final byte[] keyScratch = new byte[KEY_SIZE_MAX];
+    private final byte[] hexScratch = new byte[HEX_ID_SIZE];
+    private final boolean[] containerIsObject = new boolean[NESTING_DEPTH_MAX];
+    private int p;
+    private int end;
+    /** The current item is valid JSON of the wrong shape. */
+    private boolean bad;
+    private int itemParentsStart;
+    private int itemMemosStart;
+    /** The last string scanned: content range (quotes excluded) and whether it holds escapes. */
+    private int stringStart;
+    private int stringEnd;
+    private boolean stringEscaped;
+    private long number;
+
+    JsonItemReader(byte[] body, TransferBatch batch) {
+        this.b = body;
+        this.batch = batch;
+    }
+
+    IngestOutcome readJson(int length) {
+        p = 0;
+        end = length;
+        skipWhitespace();
+        if (p == end) {
+            return IngestOutcome.UNPARSEABLE;
+        }
+        if (b[p] == '{') {
+            if (!readItem()) {
+                return IngestOutcome.UNPARSEABLE;
+            }
+        } else if (b[p] == '[') {
+            IngestOutcome outcome = readArray();
+            if (outcome != IngestOutcome.OK) {
+                return outcome;
+            }
+        } else {
+            return IngestOutcome.UNPARSEABLE;
+        }
+        skipWhitespace();
+        return p == end ? IngestOutcome.OK : IngestOutcome.UNPARSEABLE;
+    }
+
+    IngestOutcome readNdjson(int length) {
+        int lineStart = 0;
+        while (lineStart < length) {
+            int lineEnd = lineStart;
+            while (lineEnd < length && b[lineEnd] != '\n') {
+                lineEnd++;
+            }
+            p = lineStart;
+            end = lineEnd;
+            skipWhitespace();
+            if (p < end) {
+                if (batch.count == TransferBatch.ITEM_COUNT_MAX) {
+                    return IngestOutcome.TOO_MANY_ITEMS;
+                }
+                if (b[p] == '{') {
+                    if (readItem()) {
+                        skipWhitespace();
+                        if (p != end) {
+                            bad = true;
+                            endItem();
+                        }
+                    }
+                } else {
+                    beginItem();
+                    bad = true;
+                    endItem();
+                }
+            }
+            lineStart = lineEnd + 1;
+        }
+        return batch.count == 0 ? IngestOutcome.UNPARSEABLE : IngestOutcome.OK;
+    }
+
+    private IngestOutcome readArray() {
+        p++;
+        skipWhitespace();
+        if (p < end && b[p] == ']') {
+            p++;
+            return IngestOutcome.OK;
+        }
+        while (true) {
+            if (batch.count == TransferBatch.ITEM_COUNT_MAX) {
+                return IngestOutcome.TOO_MANY_ITEMS;
+            }
+            if (p < end && b[p] == '{') {
+                if (!readItem()) {
+                    return IngestOutcome.UNPARSEABLE;
+                }
+            } else {
+                beginItem();
+                bad = true;
+                boolean ok = skipValue();
+                endItem();
+                if (!ok) {
+                    return IngestOutcome.UNPARSEABLE;
+                }
+            }
+            skipWhitespace();
+            if (p == end) {
+                return IngestOutcome.UNPARSEABLE;
+            }
+            byte c = b[p++];
+            if (c == ']') {
+                return IngestOutcome.OK;
+            }
+            if (c != ',') {
+                return IngestOutcome.UNPARSEABLE;
+            }
+            skipWhitespace();
+        }
+    }
+
+    /** Reads one object at p as an item; false on a syntax error (the item is then MALFORMED). */
+    private boolean readItem() {
+        beginItem();
+        boolean ok = readMembers(batch.count - 1);
+        if (!ok) {
+            bad = true;
+        }
+        endItem();
+        return ok;
+    }
+
+    private boolean readMembers(int i) {
+        p++;
+        skipWhitespace();
+        if (p < end && b[p] == '}') {
+            p++;
+            bad = true;
+            return true;
+        }
+        int seen = 0;
+        while (true) {
+            if (p >= end || b[p] != '"') {
+                return false;
+            }
+            int key = readKey();
+            if (key == KEY_SYNTAX) {
+                return false;
+            }
+            skipWhitespace();
+            if (p >= end || b[p] != ':') {
+                return false;
+            }
+            p++;
+            skipWhitespace();
+            if (p >= end) {
+                return false;
+            }
+            if (key != KEY_UNKNOWN && (seen & (1 << key)) != 0) {
+                key = KEY_UNKNOWN;
+            }
+            if (key != KEY_UNKNOWN) {
+                seen |= 1 << key;
+            }
+            if (!readValue(key, i)) {
+                return false;
+            }
+            skipWhitespace();
+            if (p >= end) {
+                return false;
+            }
+            byte c = b[p++];
+            if (c == '}') {
+                break;
+            }
+            if (c != ',') {
+                return false;
+            }
+            skipWhitespace();
+        }
+        if ((seen & REQUIRED_KEYS) != REQUIRED_KEYS) {
+            bad = true;
+        }
+        return true;
+    }
+
+    private boolean readValue(int key, int i) {
+        switch (key) {
+            case KEY_PARENTS:
+                return readParents(i);
+            case KEY_MEMO:
+                return readMemo(i);
+            case KEY_ID:
+                batch.idGiven[i] = true;
+                return readHexId(batch.givenId, i * TransferBatch.ID_SIZE);
+            case KEY_UNKNOWN:
+                bad = true;
+                return skipValue();
+            default:
+                if (!readNumber()) {
+                    return false;
+                }
+                storeNumber(key, i, number);
+                return true;
+        }
+    }
+
+    private void storeNumber(int key, int i, long value) {
+        switch (key) {
+            case KEY_SENDER -> batch.sender[i] = value;
+            case KEY_RECEIVER -> batch.receiver[i] = value;
+            case KEY_AMOUNT -> batch.amount[i] = value;
+            case KEY_SEQ -> batch.seq[i] = value;
+            case KEY_TIMESTAMP -> batch.timestamp[i] = value;
+            default -> throw new IllegalStateException("not a number key: " + key);
+        }
+    }
+
+    /** A plain integer in 0..2^63-1 into {@link #number}; any other value marks the item bad. */
+    private boolean readNumber() {
+        byte c = b[p];
+        if (!isNumberByte(c)) {
+            bad = true;
+            return skipValue();
+        }
+        int start = p;
+        while (p < end && isNumberByte(b[p])) {
+            p++;
+        }
+        long value = 0;
+        boolean valid = !(b[start] == '0' && p - start > 1);
+        for (int k = start; k < p && valid; k++) {
+            int digit = b[k] - '0';
+            if (digit < 0 || digit > 9 || value > (Long.MAX_VALUE - digit) / 10) {
+                valid = false;
+            } else {
+                value = value * 10 + digit;
+            }
+        }
+        if (!valid) {
+            bad = true;
+        }
+        number = value;
+        return true;
+    }
+
+    private boolean readParents(int i) {
+        if (b[p] != '[') {
+            bad = true;
+            return skipValue();
+        }
+        p++;
+        skipWhitespace();
+        int count = 0;
+        if (p < end && b[p] == ']') {
+            p++;
+            return true;
+        }
+        while (true) {
+            if (p >= end) {
+                return false;
+            }
+            if (count < TransferBatch.PARENT_COUNT_ENCODABLE_MAX && b[p] == '"') {
+                int offset = batch.reserveParents(1);
+                if (!readHexId(batch.parents, offset)) {
+                    return false;
+                }
+            } else {
+                bad = true;
+                if (!skipValue()) {
+                    return false;
+                }
+            }
+            count++;
+            skipWhitespace();
+            if (p >= end) {
+                return false;
+            }
+            byte c = b[p++];
+            if (c == ']') {
+                batch.parentCount[i] = Math.min(count, TransferBatch.PARENT_COUNT_ENCODABLE_MAX);
+                return true;
+            }
+            if (c != ',') {
+                return false;
+            }
+            skipWhitespace();
+        }
+    }
+
+    /** A string of 64 lowercase hex digits into 32 bytes at {@code out[offset]}; else the item is bad. */
+    private boolean readHexId(byte[] out, int offset) {
+        if (b[p] != '"') {
+            bad = true;
+            return skipValue();
+        }
+        if (!scanString()) {
+            return false;
+        }
+        byte[] src = b;
+        int from = stringStart;
+        int size = stringEnd - stringStart;
+        if (stringEscaped) {
+            size = unescape(b, stringStart, stringEnd, hexScratch, 0, HEX_ID_SIZE);
+            src = hexScratch;
+            from = 0;
+        }
+        if (size != HEX_ID_SIZE) {
+            bad = true;
+            return true;
+        }
+        int invalid = 0;
+        for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
+            int hi = HEX_VALUE[src[from + 2 * k] & 0xff];
+            int lo = HEX_VALUE[src[from + 2 * k + 1] & 0xff];
+            invalid |= hi | lo;
+            out[offset + k] = (byte) (hi << 4 | lo);
+        }
+        if (invalid < 0) {
+            bad = true;
+        }
+        return true;
+    }
+
+    private boolean readMemo(int i) {
+        if (b[p] != '"') {
+            bad = true;
+            return skipValue();
+        }
+        if (!scanString()) {
+            return false;
+        }
+        int rawSize = stringEnd - stringStart;
+        // Unescaping never lengthens: "\\uXXXX" (6 bytes) gives at most 3, a surrogate pair (12) gives 4.
+        int offset = batch.reserveMemo(rawSize);
+        int size = rawSize;
+        if (stringEscaped) {
+            size = unescape(b, stringStart, stringEnd, batch.memos, offset, rawSize);
+            batch.memosSize = offset + Math.max(size, 0);
+        } else {
+            System.arraycopy(b, stringStart, batch.memos, offset, rawSize);
+        }
+        if (size < 0 || size > TransferBatch.MEMO_SIZE_ENCODABLE_MAX || !Utf8.isValid(batch.memos, offset, offset + size)) {
+            bad = true;
+            return true;
+        }
+        batch.memoOffset[i] = offset;
+        batch.memoSize[i] = size;
+        return true;
+    }
+
+    private int readKey() {
+        if (!scanString()) {
+            return KEY_SYNTAX;
+        }
+        byte[] src = b;
+        int from = stringStart;
+        int size = stringEnd - stringStart;
+        if (stringEscaped) {
+            size = unescape(b, stringStart, stringEnd, keyScratch, 0, KEY_SIZE_MAX);
+            src = keyScratch;
+            from = 0;
+        }
+        if (size < 0 || size > KEY_SIZE_MAX) {
+            return KEY_UNKNOWN;
+        }
+        for (int key = 0; key < KEY_NAMES.length; key++) {
+            byte[] name = KEY_NAMES[key];
+            if (name.length == size && Arrays.equals(name, 0, size, src, from, from + size)) {
+                return key;
+            }
+        }
+        return KEY_UNKNOWN;
+    }
+
+    private void beginItem() {
+        int i = batch.count++;
+        itemParentsStart = batch.parentsSize;
+        itemMemosStart = batch.memosSize;
+        batch.sender[i] = 0;
+        batch.receiver[i] = 0;
+        batch.amount[i] = 0;
+        batch.seq[i] = 0;
+        batch.timestamp[i] = 0;
+        batch.parentCount[i] = 0;
+        batch.parentOffset[i] = itemParentsStart;
+        batch.memoSize[i] = 0;
+        batch.memoOffset[i] = itemMemosStart;
+        batch.idGiven[i] = false;
+        batch.position[i] = -1;
+        batch.result[i] = Result.ACCEPTED.code();
+        bad = false;
+    }
+
+    /** Ends the last item; a bad one becomes MALFORMED and gives back the parent and memo space it took. */
+    private void endItem() {
+        if (bad) {
+            int i = batch.count - 1;
+            batch.result[i] = Result.MALFORMED.code();
+            batch.parentCount[i] = 0;
+            batch.memoSize[i] = 0;
+            batch.idGiven[i] = false;
+            batch.parentsSize = itemParentsStart;
+            batch.memosSize = itemMemosStart;
+        }
+    }
+
+    // ---- syntax ----
+
+    private void skipWhitespace() {
+        while (p < end) {
+            byte c = b[p];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return;
+            }
+            p++;
+        }
+    }
+
+    private static boolean isNumberByte(byte c) {
+        return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+    }
+
+    /** Scans the string at p (at its opening quote); sets the string fields; p ends after the closing quote. */
+    private boolean scanString() {
+        p++;
+        stringStart = p;
+        stringEscaped = false;
+        while (p < end) {
+            byte c = b[p];
+            if (c == '"') {
+                stringEnd = p++;
+                return true;
+            }
+            if (c == '\\') {
+                stringEscaped = true;
+                if (!skipEscape()) {
+                    return false;
+                }
+            } else if ((c & 0xff) < 0x20) {
+                return false;
+            } else {
+                p++;
+            }
+        }
+        return false;
+    }
+
+    private boolean skipEscape() {
+        if (p + 1 >= end) {
+            return false;
+        }
+        byte e = b[p + 1];
+        if (e == 'u') {
+            if (p + 6 > end || hex4(b, p + 2) < 0) {
+                return false;
+            }
+            p += 6;
+            return true;
+        }
+        if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+            p += 2;
+            return true;
+        }
+        return false;
+    }
+
+    /** Skips any JSON value at p without recursion (depth bounded by {@link #NESTING_DEPTH_MAX}). */
+    private boolean skipValue() {
+        int depth = 0;
+        while (true) {
+            skipWhitespace();
+            if (p >= end) {
+                return false;
+            }
+            byte c = b[p];
+            boolean complete = true;
+            if (c == '{' || c == '[') {
+                if (depth == NESTING_DEPTH_MAX) {
+                    return false;
+                }
+                containerIsObject[depth++] = c == '{';
+                p++;
+                skipWhitespace();
+                if (p < end && b[p] == (c == '{' ? '}' : ']')) {
+                    p++;
+                    depth--;
+                } else {
+                    complete = false;
+                    if (c == '{' && !skipKeyAndColon()) {
+                        return false;
+                    }
+                }
+            } else if (!skipScalar()) {
+                return false;
+            }
+            if (complete) {
+                int after = afterValue(depth);
+                if (after < 0) {
+                    return after == -1;
+                }
+                depth = after;
+            }
+        }
+    }
+
+    /**
+     * After a complete value inside {@code depth} open containers: closes containers and consumes one separator.
+     * Returns the depth at which the next value starts, -1 when the outermost value is done, -2 on a syntax error.
+     */
+    private int afterValue(int depth) {
+        while (depth > 0) {
+            skipWhitespace();
+            if (p >= end) {
+                return -2;
+            }
+            byte c = b[p++];
+            boolean object = containerIsObject[depth - 1];
+            if (c == ',') {
+                return !object || skipKeyAndColon() ? depth : -2;
+            }
+            if (c != (object ? '}' : ']')) {
+                return -2;
+            }
+            depth--;
+        }
+        return -1;
+    }
+
+    private boolean skipKeyAndColon() {
+        skipWhitespace();
+        if (p >= end || b[p] != '"' || !scanString()) {
+            return false;
+        }
+        skipWhitespace();
+        if (p >= end || b[p] != ':') {
+            return false;
+        }
+        p++;
+        return true;
+    }
+
+    private boolean skipScalar() {
+        byte c = b[p];
+        if (c == '"') {
+            return scanString();
+        }
+        if (c == 't') {
+            return skipLiteral("true");
+        }
+        if (c == 'f') {
+            return skipLiteral("false");
+        }
+        if (c == 'n') {
+            return skipLiteral("null");
+        }
+        if (!isNumberByte(c)) {
+            return false;
+        }
+        while (p < end && isNumberByte(b[p])) {
+            p++;
+        }
+        return true;
+    }
+
+    private boolean skipLiteral(String literal) {
+        if (p + literal.length() > end) {
+            return false;
+        }
+        for (int k = 0; k < literal.length(); k++) {
+            if (b[p + k] != literal.charAt(k)) {
+                return false;
+            }
+        }
+        p += literal.length();
+        return true;
+    }
+
+    /** Value of four hex digits (either case, as JSON escapes allow), or -1. */
+    private static int hex4(byte[] a, int at) {
+        int value = 0;
+        for (int k = 0; k < 4; k++) {
+            int c = a[at + k];
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (digit < 0) {
+                return -1;
+            }
+            value = value << 4 | digit;
+        }
+        return value;
+    }
+
+    /**
+     * Unescapes a scanned string (escapes already checked) into {@code out} as UTF-8; returns the size, or
+     * {@link #UNESCAPE_INVALID} for a lone surrogate, or {@link #UNESCAPE_TOO_LONG} beyond {@code sizeMax}.
+     */
+    private static int unescape(byte[] src, int from, int to, byte[] out, int outOffset, int sizeMax) {
+        int o = outOffset;
+        int limit = outOffset + sizeMax;
+        int k = from;
+        while (k < to) {
+            int codePoint;
+            if (src[k] != '\\') {
+                if (o == limit) {
+                    return UNESCAPE_TOO_LONG;
+                }
+                out[o++] = src[k++];
+                continue;
+            }
+            byte e = src[k + 1];
+            if (e == 'u') {
+                codePoint = hex4(src, k + 2);
+                k += 6;
+                if (codePoint >= 0xDC00 && codePoint <= 0xDFFF) {
+                    return UNESCAPE_INVALID;
+                }
+                if (codePoint >= 0xD800 && codePoint <= 0xDBFF) {
+                    int low = k + 6 <= to && src[k] == '\\' && src[k + 1] == 'u' ? hex4(src, k + 2) : -1;
+                    if (low < 0xDC00 || low > 0xDFFF) {
+                        return UNESCAPE_INVALID;
+                    }
+                    codePoint = 0x10000 + ((codePoint - 0xD800) << 10) + (low - 0xDC00);
+                    k += 6;
+                }
+            } else {
+                codePoint = switch (e) {
+                    case 'b' -> '\b';
+                    case 'f' -> '\f';
+                    case 'n' -> '\n';
+                    case 'r' -> '\r';
+                    case 't' -> '\t';
+                    default -> e;
+                };
+                k += 2;
+            }
+            o = Utf8.encode(codePoint, out, o, limit);
+            if (o < 0) {
+                return UNESCAPE_TOO_LONG;
+            }
+        }
+        return o - outOffset;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,492 @@
+package omni.ledger;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongToIntFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import omni.kernel.Kernel;
+import omni.kernel.Result;
+import omni.kernel.TransferBatch;
+import omni.kernel.TransferIds;
+
+/**
+ * The write pipeline: batch pool, parallel stateless phase, sequencer (the single writer of the
+ * {@link Kernel}), group committer, recovery and storage-outage handling (CONTRACT "Data flow and threads").
+ *
+ * <pre>
+ * request thread: acquire() slot -> fill slot.batch -> execute(): stateless checks -> sequencerQueue
+ * sequencer:      Kernel.validateStateful (positions, effects in memory)         -> committerQueue
+ * committer:      drain waiting batches up to COMMIT_TRANSFER_COUNT_MAX -> ONE Store.append
+ *                 -> complete the slots in order -> CommitListener (bus)
+ * request thread: encode the answer from slot.batch -> release(slot)
+ * </pre>
+ *
+ * Every batch passes the committer, even one without an accepted item, so that no answer (not even
+ * {@code exists}) leaves before everything sequenced earlier is durable. When an append fails, the kernel
+ * holds effects that storage does not: the engine turns not ready with the reason, answers every waiting
+ * and new write with a failure (the gateway says 503), probes storage every second, and when it answers,
+ * replays a fresh kernel from storage and turns ready again. There is no other storage to fall back to.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    /**
+     * Batches in flight at once, each about 2.3 MB (a TransferBatch of 10,000 items plus buffers), so 48 take
+     * about 110 MB of heap. At 1,000 transfers a request and a group commit of a few milliseconds, 200k
+     * transfers/s needs about 2 commits' worth of batches in flight (sequencing, committing, answering), so
+     * 48 leaves room for 48 concurrent client connections. Slots are the single admission point: every queue
+     * below is sized to hold all of them, and a request that finds no free slot answers 503.
+     */
+    public static final int BATCH_POOL_SIZE = 48;
+    /**
+     * A group commit appends at most this many transfers in one storage transaction: about 5 batches of
+     * 10,000 or 50 of 1,000 (a 50k-row COPY takes about 0.2 s here), so one commit's latency stays bounded
+     * while still amortising the synchronous commit's fsync over many requests.
+     */
+    public static final int COMMIT_TRANSFER_COUNT_MAX = 50_000;
+    /**
+     * Scratch batches for storage reads (GET of a transaction or an account's history): reads are short
+     * and answered from one item at a time, so a few serve many concurrent readers without holding the
+     * write pipeline's slots.
+     */
+    public static final int READ_BATCH_POOL_SIZE = 4;
+    /** How long a request waits for a free slot before answering 503: covers a burst, not an overload. */
+    public static final long ACQUIRE_WAIT_MS = 250;
+    /** Storage probe cadence while not ready, and the idle readiness check (issue 4: every second). */
+    public static final long PROBE_INTERVAL_MS = 1_000;
+    /** What 503 answers put in Retry-After: the probe cadence, rounded up to whole seconds. */
+    public static final int RETRY_AFTER_SECONDS = 1;
+    /**
+     * A batch with more items than this has its stateless phase (SHA-256 ids) split over the stateless pool;
+     * a chunk of 2,500 hashes is about 0.3 ms of one core, large enough to outweigh the hand-off.
+     */
+    static final int STATELESS_CHUNK_ITEMS = 2_500;
+
+    private static final ThreadLocal<TransferIds> POOL_IDS = ThreadLocal.withInitial(TransferIds::new);
+
+    private final Store store;
+    private final String ledgerName;
+    private final LongToIntFunction partitionOfAccount;
+    private final ArrayBlockingQueue<BatchSlot> freeSlots = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
+    private final ArrayBlockingQueue<TransferBatch> freeReadBatches = new ArrayBlockingQueue<>(READ_BATCH_POOL_SIZE);
+    /** Written by request threads, read by the sequencer. */
+    private final ArrayBlockingQueue<BatchSlot> sequencerQueue = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
+    /** Written by the sequencer, read by the committer. */
+    private final ArrayBlockingQueue<BatchSlot> committerQueue = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
+    /** Slots the sequencer handed to the committer that the committer has not completed yet. */
+    private final AtomicInteger inCommitCount = new AtomicInteger();
+    private final ThreadPoolExecutor statelessPool;
+    private final EngineMetrics metrics = new EngineMetrics();
+    private final TransferBatch recoveryScratch = new TransferBatch();
+    /** Sequencer-owned: whether {@link Store#open} succeeded (the first probe opens it, retried every second). */
+    private boolean storeOpened;
+    /** Committer-owned: the group being committed. */
+    private final BatchSlot[] group = new BatchSlot[BATCH_POOL_SIZE];
+    private final TransferBatch[] groupBatches = new TransferBatch[BATCH_POOL_SIZE];
+
+    private volatile Kernel kernel;
+    /** Null while ready; else why writes are refused. Set by the committer or sequencer, cleared by the sequencer. */
+    private volatile String notReadyReason = "starting: replaying committed transfers from storage";
+    /** True when the kernel may hold effects that storage lacks (or none was built yet): rebuild before ready. */
+    private volatile boolean kernelStale = true;
+    private volatile long committedPosition;
+    private volatile CommitListener commitListener = (first, last, ids, offset) -> { };
+    private volatile boolean running;
+    private Thread sequencer;
+    private Thread committer;
+
+    /**
+     * @param store the ledger's storage; the engine opens it ({@link Store#open}, retried every second while it
+     *              fails, so a node whose database is down starts not ready and says why) and never closes it
+     * @param partitionOfAccount the kernel's shard function, e.g. {@code HazelcastPartitioning::partitionOf}
+     */
+    public Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount) {
+        this.store = store;
+        this.ledgerName = ledgerName;
+        this.partitionOfAccount = partitionOfAccount;
+        for (int i = 0; i < BATCH_POOL_SIZE; i++) {
+            freeSlots.add(new BatchSlot());
+        }
+        for (int i = 0; i < READ_BATCH_POOL_SIZE; i++) {
+            freeReadBatches.add(new TransferBatch());
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        statelessPool = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(BATCH_POOL_SIZE * 4), platformThreads("omni-stateless"),
+                new ThreadPoolExecutor.CallerRunsPolicy());
+        if (COMMIT_TRANSFER_COUNT_MAX < TransferBatch.ITEM_COUNT_MAX) {
+            throw new IllegalStateException("a group commit must hold at least one full batch");
+        }
+    }
+
+    /** Set before {@link #start()}; see {@link CommitListener}. */
+    public void onCommitted(CommitListener listener) {
+        this.commitListener = listener;
+    }
+
+    /**
+     * Starts the sequencer and committer. Returns at once: the sequencer first replays storage into a fresh
+     * kernel (progress in the log) and the engine is not ready until that is done ({@link #awaitReady}).
+     */
+    public void start() {
+        if (running) {
+            throw new IllegalStateException("engine already started");
+        }
+        running = true;
+        sequencer = Thread.ofPlatform().name("omni-sequencer").daemon(true).start(this::runSequencer);
+        committer = Thread.ofPlatform().name("omni-committer").daemon(true).start(this::runCommitter);
+    }
+
+    /** Stops taking writes, commits what was sequenced, fails what was not, and joins the threads. */
+    @Override
+    public void close() throws InterruptedException {
+        if (!running) {
+            return;
+        }
+        running = false;
+        sequencer.join();
+        committer.join();
+        statelessPool.shutdown();
+        statelessPool.awaitTermination(PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Null while the engine takes writes; else the reason it does not (for /health/ready). */
+    public String notReadyReason() {
+        return notReadyReason;
+    }
+
+    public boolean isReady() {
+        return notReadyReason == null;
+    }
+
+    /** Waits until ready; false if still not ready after {@code timeoutMs}. */
+    public boolean awaitReady(long timeoutMs) throws InterruptedException {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!isReady()) {
+            if (System.nanoTime() >= deadlineNs) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    /** The current kernel for reads (accounts, tips, positions), or null before the first recovery ends. */
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    /** Highest position known durable (0 = genesis only). */
+    public long committedPosition() {
+        return committedPosition;
+    }
+
+    /** Counts a request body for {@code omni_ingest_bytes_total}. */
+    public void ingested(int bodySize) {
+        metrics.ingested(bodySize);
+    }
+
+    /** A cleared slot, or null when none frees up within {@link #ACQUIRE_WAIT_MS} (answer 503). */
+    public BatchSlot acquire() throws InterruptedException {
+        BatchSlot slot = freeSlots.poll(ACQUIRE_WAIT_MS, TimeUnit.MILLISECONDS);
+        if (slot != null) {
+            slot.batch.clear();
+            slot.bodySize = 0;
+        }
+        return slot;
+    }
+
+    public void release(BatchSlot slot) {
+        if (!freeSlots.offer(slot)) {
+            throw new IllegalStateException("batch slot released twice: pool already holds " + freeSlots.size());
+        }
+    }
+
+    /** A scratch batch for a storage read, or null when none frees up within {@link #ACQUIRE_WAIT_MS}. */
+    public TransferBatch acquireReadBatch() throws InterruptedException {
+        TransferBatch batch = freeReadBatches.poll(ACQUIRE_WAIT_MS, TimeUnit.MILLISECONDS);
+        if (batch != null) {
+            batch.clear();
+        }
+        return batch;
+    }
+
+    public void releaseReadBatch(TransferBatch batch) {
+        if (!freeReadBatches.offer(batch)) {
+            throw new IllegalStateException("read batch released twice: pool already holds " + freeReadBatches.size());
+        }
+    }
+
+    /**
+     * Validates and commits the batch in {@code slot} (filled by ingest), blocking the calling request thread
+     * until the batch's answer is final. Returns null when every accepted item is durably committed and every
+     * item's result and position are set in {@code slot.batch}; otherwise the reason nothing of it was
+     * acknowledged (storage unavailable, shutting down), for a 503.
+     */
+    public String execute(BatchSlot slot, boolean issuerAllowed) throws InterruptedException {
+        String reason = notReadyReason;
+        if (reason != null || !running) {
+            return reason != null ? reason : "shutting down";
+        }
+        validateStateless(slot, issuerAllowed, System.currentTimeMillis());
+        slot.arm();
+        if (!sequencerQueue.offer(slot)) {
+            throw new IllegalStateException("sequencer queue full although it holds every slot: "
+                    + sequencerQueue.size() + " of " + BATCH_POOL_SIZE);
+        }
+        slot.await();
+        return slot.failure();
+    }
+
+    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) throws InterruptedException {
+        TransferBatch batch = slot.batch;
+        int count = batch.count;
+        if (count <= STATELESS_CHUNK_ITEMS) {
+            Kernel.validateStateless(batch, 0, count, issuerAllowed, nowMs, slot.ids);
+            return;
+        }
+        int chunkCount = (count + STATELESS_CHUNK_ITEMS - 1) / STATELESS_CHUNK_ITEMS;
+        CountDownLatch pending = new CountDownLatch(chunkCount - 1);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        for (int chunk = 1; chunk < chunkCount; chunk++) {
+            int from = chunk * STATELESS_CHUNK_ITEMS;
+            int to = Math.min(count, from + STATELESS_CHUNK_ITEMS);
+            statelessPool.execute(() -> {
+                try {
+                    Kernel.validateStateless(batch, from, to, issuerAllowed, nowMs, POOL_IDS.get());
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                } finally {
+                    pending.countDown();
+                }
+            });
+        }
+        Kernel.validateStateless(batch, 0, STATELESS_CHUNK_ITEMS, issuerAllowed, nowMs, slot.ids);
+        pending.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("stateless validation failed on the stateless pool", failure.get());
+        }
+    }
+
+    // ---- sequencer thread ----------------------------------------------------------------------------
+
+    private void runSequencer() {
+        long nextProbeMs = 0;
+        while (running) {
+            BatchSlot slot = poll(sequencerQueue);
+            String reason = notReadyReason;
+            if (reason != null) {
+                if (slot != null) {
+                    slot.complete(reason);
+                }
+                long nowMs = System.currentTimeMillis();
+                if (nowMs >= nextProbeMs) {
+                    nextProbeMs = nowMs + PROBE_INTERVAL_MS;
+                    probe();
+                }
+            } else if (slot == null) {
+                checkIdleStorage();
+            } else {
+                sequence(slot);
+            }
+        }
+        for (BatchSlot slot = sequencerQueue.poll(); slot != null; slot = sequencerQueue.poll()) {
+            slot.complete("shutting down");
+        }
+    }
+
+    private void sequence(BatchSlot slot) {
+        TransferBatch batch = slot.batch;
+        try {
+            kernel.validateStateful(batch);
+        } catch (RuntimeException e) {
+            // A kernel invariant broke mid-batch: its state is suspect, so rebuild it from storage.
+            LOG.log(Level.SEVERE, "sequencer: kernel validation failed; rebuilding from storage", e);
+            kernelStale = true;
+            notReadyReason = "kernel invariant failed (" + e.getMessage() + "); rebuilding from storage";
+            slot.complete(notReadyReason);
+            return;
+        }
+        byte accepted = Result.ACCEPTED.code();
+        int acceptedCount = 0;
+        for (int i = 0; i < batch.count; i++) {
+            if (batch.result[i] == accepted) {
+                acceptedCount++;
+            }
+        }
+        slot.acceptedCount = acceptedCount;
+        inCommitCount.incrementAndGet();
+        if (!committerQueue.offer(slot)) {
+            throw new IllegalStateException("committer queue full although it holds every slot: "
+                    + committerQueue.size() + " of " + BATCH_POOL_SIZE);
+        }
+    }
+
+    /** While idle and ready, a failed ping turns the node not ready; the kernel matches storage, no rebuild. */
+    private void checkIdleStorage() {
+        if (inCommitCount.get() == 0 && running && !store.ping()) {
+            notReadyReason = "storage unavailable: " + store.description() + " does not answer; writes answer 503";
+            LOG.warning(notReadyReason);
+        }
+    }
+
+    /** Not ready: once the committer has failed everything it held, ping storage and rebuild if needed. */
+    private void probe() {
+        if (inCommitCount.get() != 0) {
+            return;
+        }
+        try {
+            if (!storeOpened) {
+                store.open(ledgerName);
+                storeOpened = true;
+            }
+            if (!store.ping()) {
+                LOG.fine(() -> "storage probe: " + store.description() + " still unavailable");
+                return;
+            }
+            if (kernelStale) {
+                kernel = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
+                committedPosition = kernel.nextPosition() - 1;
+                kernelStale = false;
+            }
+            notReadyReason = null;
+            LOG.info("engine ready: " + store.description() + ", committed position " + committedPosition);
+        } catch (StoreException | RuntimeException e) {
+            notReadyReason = (storeOpened ? "recovery from " : "opening ") + store.description() + " failed: " + e.getMessage()
+                    + "; retrying every " + PROBE_INTERVAL_MS + " ms";
+            LOG.log(Level.WARNING, notReadyReason, e);
+        }
+    }
+
+    // ---- committer thread ----------------------------------------------------------------------------
+
+    private void runCommitter() {
+        while (running || !committerQueue.isEmpty() || sequencer.isAlive()) {
+            BatchSlot first = poll(committerQueue);
+            if (first != null) {
+                commitGroup(gather(first));
+            }
+        }
+    }
+
+    /** Takes {@code first} and every batch waiting behind it, up to COMMIT_TRANSFER_COUNT_MAX transfers. */
+    private int gather(BatchSlot first) {
+        group[0] = first;
+        int groupSize = 1;
+        int transferCount = first.acceptedCount;
+        while (groupSize < group.length) {
+            BatchSlot next = committerQueue.peek();
+            if (next == null || transferCount + next.acceptedCount > COMMIT_TRANSFER_COUNT_MAX) {
+                break;
+            }
+            group[groupSize++] = committerQueue.poll();
+            transferCount += next.acceptedCount;
+        }
+        return groupSize;
+    }
+
+    private void commitGroup(int groupSize) {
+        String reason = notReadyReason;
+        if (reason != null) {
+            finishGroup(groupSize, reason);
+            return;
+        }
+        int transferCount = 0;
+        for (int i = 0; i < groupSize; i++) {
+            groupBatches[i] = group[i].batch;
+            transferCount += group[i].acceptedCount;
+        }
+        if (transferCount > 0) {
+            long startNs = System.nanoTime();
+            try {
+                store.append(groupBatches, groupSize);
+            } catch (StoreException | RuntimeException e) {
+                enterOutage(e);
+                finishGroup(groupSize, notReadyReason);
+                return;
+            }
+            metrics.committed(System.nanoTime() - startNs, transferCount);
+        }
+        long firstPosition = committedPosition + 1;
+        byte[] ids = transferCount > 0 ? collectIds(groupSize, firstPosition, transferCount) : null;
+        committedPosition = firstPosition + transferCount - 1;
+        for (int i = 0; i < groupSize; i++) {
+            metrics.answered(group[i]);
+        }
+        finishGroup(groupSize, null);
+        if (transferCount > 0) {
+            publish(firstPosition, firstPosition + transferCount - 1, ids);
+        }
+    }
+
+    /** The ids of the group's accepted items in position order; checks the positions are contiguous. */
+    private byte[] collectIds(int groupSize, long firstPosition, int transferCount) {
+        byte[] ids = new byte[transferCount * TransferBatch.ID_SIZE];
+        byte accepted = Result.ACCEPTED.code();
+        long expected = firstPosition;
+        for (int g = 0; g < groupSize; g++) {
+            TransferBatch batch = group[g].batch;
+            for (int i = 0; i < batch.count; i++) {
+                if (batch.result[i] == accepted) {
+                    if (batch.position[i] != expected) {
+                        throw new IllegalStateException("committed item " + i + " of a batch has position "
+                                + batch.position[i] + " where " + expected + " was next");
+                    }
+                    System.arraycopy(batch.id, i * TransferBatch.ID_SIZE, ids,
+                            (int) (expected - firstPosition) * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
+                    expected++;
+                }
+            }
+        }
+        return ids;
+    }
+
+    private void finishGroup(int groupSize, String failureOrNull) {
+        for (int i = 0; i < groupSize; i++) {
+            BatchSlot slot = group[i];
+            group[i] = null;
+            groupBatches[i] = null;
+            slot.complete(failureOrNull);
+        }
+        inCommitCount.addAndGet(-groupSize);
+    }
+
+    private void enterOutage(Exception e) {
+        kernelStale = true;
+        notReadyReason = "storage unavailable: " + e.getMessage() + "; writes answer 503 until "
+                + store.description() + " answers again (probed every " + PROBE_INTERVAL_MS + " ms)";
+        LOG.log(Level.SEVERE, "group commit failed; nothing of it was acknowledged. " + notReadyReason, e);
+    }
+
+    private void publish(long firstPosition, long lastPosition, byte[] ids) {
+        try {
+            commitListener.committed(firstPosition, lastPosition, ids, 0);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "commit listener failed for positions " + firstPosition + ".." + lastPosition, e);
+        }
+    }
+
+    private BatchSlot poll(ArrayBlockingQueue<BatchSlot> queue) {
+        try {
+            return queue.poll(PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return null;
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory platformThreads(String name) {
+        return Thread.ofPlatform().name(name + "-", 0).daemon(true).factory();
+    }
+}

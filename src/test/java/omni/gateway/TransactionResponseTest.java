@@ -1,0 +1,52 @@
+package omni.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import omni.kernel.Result;
+import omni.ledger.BatchSlot;
+
+/** The hand-written answer of POST /transactions, byte for byte (SPEC section 5). */
+class TransactionResponseTest {
+    @Test
+    void encodesEveryKindOfItemInRequestOrder() {
+        BatchSlot slot = new BatchSlot();
+        slot.batch.count = 4;
+        setItem(slot, 0, Result.ACCEPTED, 17, 0x11);
+        setItem(slot, 1, Result.MALFORMED, -1, 0);
+        setItem(slot, 2, Result.EXISTS, 3, 0xab);
+        setItem(slot, 3, Result.INSUFFICIENT_FUNDS, -1, 0x01);
+        int size = TransactionService.encode(slot);
+        String json = new String(slot.response, 0, size, StandardCharsets.US_ASCII);
+        assertEquals("{\"accepted\":2,\"rejected\":2,\"results\":["
+                + "{\"index\":0,\"id\":\"" + "11".repeat(32) + "\",\"result\":\"accepted\",\"position\":17},"
+                + "{\"index\":1,\"result\":\"malformed\"},"
+                + "{\"index\":2,\"id\":\"" + "ab".repeat(32) + "\",\"result\":\"exists\",\"position\":3},"
+                + "{\"index\":3,\"id\":\"" + "01".repeat(32) + "\",\"result\":\"insufficient_funds\"}]}", json);
+    }
+
+    @Test
+    void encodesAnEmptyRequestAndGrowsForAFullOne() {
+        BatchSlot slot = new BatchSlot();
+        int size = TransactionService.encode(slot);
+        assertEquals("{\"accepted\":0,\"rejected\":0,\"results\":[]}",
+                new String(slot.response, 0, size, StandardCharsets.US_ASCII));
+        slot.batch.count = omni.kernel.TransferBatch.ITEM_COUNT_MAX;
+        for (int i = 0; i < slot.batch.count; i++) {
+            setItem(slot, i, Result.ACCEPTED, Long.MAX_VALUE - i, i);
+        }
+        size = TransactionService.encode(slot);
+        String json = new String(slot.response, 0, size, StandardCharsets.US_ASCII);
+        assertEquals(true, json.startsWith("{\"accepted\":10000,\"rejected\":0,\"results\":[{\"index\":0,"));
+        assertEquals(true, json.endsWith(",\"result\":\"accepted\",\"position\":" + (Long.MAX_VALUE - 9_999) + "}]}"));
+    }
+
+    private static void setItem(BatchSlot slot, int i, Result result, long position, int idByte) {
+        slot.batch.result[i] = result.code();
+        slot.batch.position[i] = position;
+        java.util.Arrays.fill(slot.batch.id, i * 32, i * 32 + 32, (byte) idByte);
+    }
+}

@@ -1,0 +1,229 @@
+package omni.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import omni.kernel.Result;
+import omni.kernel.TransferBatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonIngestTest {
+    static final String P1 = "11".repeat(32);
+    static final String P2 = "2f".repeat(32);
+    static final String VALID = "{\"sender\":42,\"receiver\":7,\"amount\":1500,\"seq\":3,\"timestamp\":1764130000000,"
+            + "\"parents\":[\"" + P1 + "\",\"" + P2 + "\"]}";
+
+    static TransferBatch batch = new TransferBatch();
+
+    static IngestOutcome parse(String body, boolean ndjson) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return JsonIngest.parse(bytes, bytes.length, ndjson, batch);
+    }
+
+    /** {@code item} with a key's value replaced, removed (value null) or added. */
+    static String with(String key, String value) {
+        String base = VALID.substring(1, VALID.length() - 1);
+        StringBuilder out = new StringBuilder("{");
+        boolean replaced = false;
+        for (String member : base.split(",(?=\"[a-z]+\":)")) {
+            if (member.startsWith("\"" + key + "\":")) {
+                replaced = true;
+                if (value != null) {
+                    out.append(out.length() > 1 ? "," : "").append('"').append(key).append("\":").append(value);
+                }
+            } else {
+                out.append(out.length() > 1 ? "," : "").append(member);
+            }
+        }
+        if (!replaced && value != null) {
+            out.append(",\"").append(key).append("\":").append(value);
+        }
+        return out.append('}').toString();
+    }
+
+    record Bad(String name, String item) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Bad> malformedItems() {
+        return List.of(
+            new Bad("duplicate key", VALID.replace("{", "{\"seq\":3,")),
+            new Bad("unknown key", with("extra", "1")),
+            new Bad("missing sender", with("sender", null)),
+            new Bad("missing receiver", with("receiver", null)),
+            new Bad("missing amount", with("amount", null)),
+            new Bad("missing seq", with("seq", null)),
+            new Bad("missing timestamp", with("timestamp", null)),
+            new Bad("missing parents", with("parents", null)),
+            new Bad("string where a number belongs", with("sender", "\"42\"")),
+            new Bad("boolean where a number belongs", with("amount", "true")),
+            new Bad("null where a number belongs", with("amount", "null")),
+            new Bad("object where a number belongs", with("seq", "{\"a\":[1,{}]}")),
+            new Bad("negative number", with("amount", "-1")),
+            new Bad("minus zero", with("amount", "-0")),
+            new Bad("2^63", with("amount", "9223372036854775808")),
+            new Bad("far beyond 2^63", with("timestamp", "123456789012345678901234567890")),
+            new Bad("fraction", with("amount", "1.5")),
+            new Bad("fraction of zero digits", with("amount", "1.0")),
+            new Bad("exponent", with("amount", "1e3")),
+            new Bad("capital exponent", with("amount", "1E3")),
+            new Bad("leading zero", with("amount", "01")),
+            new Bad("plus sign", with("amount", "+1")),
+            new Bad("parents not an array", with("parents", "\"" + P1 + "\"")),
+            new Bad("parent a number", with("parents", "[1]")),
+            new Bad("parent uppercase hex", with("parents", "[\"" + P1.toUpperCase().replace('1', 'A') + "\"]")),
+            new Bad("parent 63 digits", with("parents", "[\"" + P1.substring(1) + "\"]")),
+            new Bad("parent 65 digits", with("parents", "[\"" + P1 + "1\"]")),
+            new Bad("parent not hex", with("parents", "[\"" + P1.substring(1) + "g\"]")),
+            new Bad("256 parents", with("parents", parents(256))),
+            new Bad("id a number", with("id", "12")),
+            new Bad("id uppercase", with("id", "\"" + "AB".repeat(32) + "\"")),
+            new Bad("id 62 digits", with("id", "\"" + "ab".repeat(31) + "\"")),
+            new Bad("memo a number", with("memo", "5")),
+            new Bad("memo null", with("memo", "null")),
+            new Bad("memo over 65535 bytes", with("memo", "\"" + "x".repeat(65_536) + "\"")),
+            new Bad("memo lone high surrogate", with("memo", "\"a\\ud800b\"")),
+            new Bad("memo lone low surrogate", with("memo", "\"\\udc00\"")),
+            new Bad("empty object", "{}"),
+            new Bad("a number item", "5"),
+            new Bad("a string item", "\"x\""),
+            new Bad("an array item", "[1,[2]]"),
+            new Bad("null item", "null"));
+    }
+
+    static String parents(int count) {
+        StringBuilder out = new StringBuilder("[");
+        for (int k = 0; k < count; k++) {
+            out.append(k == 0 ? "" : ",").append('"').append(String.format("%064x", k + 1)).append('"');
+        }
+        return out.append(']').toString();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedItems")
+    void badItemIsMalformedAndTheRestGoOn(Bad bad) {
+        assertEquals(IngestOutcome.OK, parse("[" + VALID + "," + bad.item() + "," + VALID + "]", false), bad.name());
+        assertEquals(3, batch.count);
+        assertEquals(Result.ACCEPTED, batch.result(0));
+        assertEquals(Result.MALFORMED, batch.result(1), bad.name());
+        assertEquals(Result.ACCEPTED, batch.result(2));
+        assertEquals(1500, batch.amount[2]);
+        assertEquals(2, batch.parentCount[2]);
+        assertEquals(0x2f, batch.parents[batch.parentOffset[2] + 32] & 0xff);
+        assertEquals(IngestOutcome.OK, parse(VALID + "\n" + bad.item() + "\n" + VALID, true), bad.name());
+        assertEquals(Result.MALFORMED, batch.result(1), bad.name());
+        assertEquals(Result.ACCEPTED, batch.result(2));
+    }
+
+    @Test
+    void invalidUtf8InMemoIsMalformed() {
+        byte[] head = ("[" + VALID.substring(0, VALID.length() - 1) + ",\"memo\":\"a").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\"}]".getBytes(StandardCharsets.UTF_8);
+        for (byte[] invalid : new byte[][] {{(byte) 0xff}, {(byte) 0xc0, (byte) 0x80}, {(byte) 0xed, (byte) 0xa0,
+                (byte) 0x80}, {(byte) 0xe2, (byte) 0x82}}) {
+            byte[] body = new byte[head.length + invalid.length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(invalid, 0, body, head.length, invalid.length);
+            System.arraycopy(tail, 0, body, head.length + invalid.length, tail.length);
+            assertEquals(IngestOutcome.OK, JsonIngest.parse(body, body.length, false, batch));
+            assertEquals(Result.MALFORMED, batch.result(0));
+        }
+    }
+
+    @Test
+    void readsEveryFieldWithEscapesAndWhitespace() {
+        String body = " [ { \"\\u0073eq\" : 3 ,\n\t\"sender\":42 , \"receiver\" :7,\"amount\":1500,"
+                + "\"timestamp\":0,\"parents\":[ \"" + P1 + "\" ],\"memo\":\"\\u00e9\\ud83d\\ude00\\n\\\"\\\\/\\/é\","
+                + "\"id\":\"" + "0a".repeat(32) + "\"} ]\r\n";
+        assertEquals(IngestOutcome.OK, parse(body, false));
+        assertEquals(1, batch.count);
+        assertEquals(Result.ACCEPTED, batch.result(0));
+        assertEquals(42, batch.sender[0]);
+        assertEquals(7, batch.receiver[0]);
+        assertEquals(1500, batch.amount[0]);
+        assertEquals(3, batch.seq[0]);
+        assertEquals(0, batch.timestamp[0]);
+        assertEquals(1, batch.parentCount[0]);
+        assertTrue(batch.idGiven[0]);
+        assertEquals(0x0a, batch.givenId[31]);
+        String memo = new String(batch.memos, batch.memoOffset[0], batch.memoSize[0], StandardCharsets.UTF_8);
+        assertEquals("é\uD83D\uDE00\n\"\\//é", memo);
+        assertEquals(2 + 4 + 1 + 1 + 1 + 2 + 2, batch.memoSize[0]);
+    }
+
+    @Test
+    void keepsWhatTheValidatorRejectsByName() {
+        assertEquals(IngestOutcome.OK, parse("[" + with("memo", "\"" + "\\u00e9".repeat(65) + "\"") + ","
+                + with("parents", parents(9)) + "," + with("parents", parents(255)) + "," + with("parents", "[]")
+                + "," + with("amount", "0") + "," + with("amount", "9223372036854775807") + "]", false));
+        assertEquals(130, batch.memoSize[0]);
+        assertEquals(9, batch.parentCount[1]);
+        assertEquals(255, batch.parentCount[2]);
+        assertEquals(0, batch.parentCount[3]);
+        assertEquals(0, batch.amount[4]);
+        assertEquals(Long.MAX_VALUE, batch.amount[5]);
+        for (int i = 0; i < batch.count; i++) {
+            assertEquals(Result.ACCEPTED, batch.result(i));
+        }
+    }
+
+    @Test
+    void unparseableBodies() {
+        for (String body : List.of("", "  \n ", "42", "\"x\"", "null", "[", "[" + VALID, "[" + VALID + ",]",
+                "[" + VALID + "," + VALID.substring(0, 40), VALID + " x", VALID + VALID, "[1 2]", "[tru]",
+                "[nul]", "[] []", "{\"sender\":1,", "[\"a\u0001b\"]", "[\"\\x\"]", "[\"\\u12g4\"]", "{\"a\" 1}",
+                "{\"sender\":1 \"seq\":2}", "[" + "[".repeat(70) + "]".repeat(70) + "]", "\uFEFF[]", "[1}")) {
+            assertEquals(IngestOutcome.UNPARSEABLE, parse(body, false), body);
+        }
+        assertEquals(IngestOutcome.UNPARSEABLE, parse(" \n\r\n", true));
+        assertEquals(IngestOutcome.UNPARSEABLE, parse("", true));
+    }
+
+    @Test
+    void emptyArrayIsZeroItems() {
+        assertEquals(IngestOutcome.OK, parse(" [ ] ", false));
+        assertEquals(0, batch.count);
+    }
+
+    @Test
+    void ndjsonFramesEachLine() {
+        String body = VALID + "\r\n\n   \n" + "{\"sender\":1,\n" + "not json\n" + VALID + " trailing\n"
+                + "[" + VALID + "]\n" + VALID;
+        assertEquals(IngestOutcome.OK, parse(body, true));
+        assertEquals(6, batch.count);
+        Result[] expected = {Result.ACCEPTED, Result.MALFORMED, Result.MALFORMED, Result.MALFORMED,
+            Result.MALFORMED, Result.ACCEPTED};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], batch.result(i), "line item " + i);
+        }
+        assertEquals(2, batch.parentCount[5]);
+        assertEquals(4, batch.parentsSize / 32);
+    }
+
+    @Test
+    void atMostTenThousandItems() {
+        String ten = ("," + VALID).repeat(TransferBatch.ITEM_COUNT_MAX).substring(1);
+        assertEquals(IngestOutcome.OK, parse("[" + ten + "]", false));
+        assertEquals(TransferBatch.ITEM_COUNT_MAX, batch.count);
+        assertEquals(IngestOutcome.TOO_MANY_ITEMS, parse("[" + ten + ",1]", false));
+        String lines = (VALID + "\n").repeat(TransferBatch.ITEM_COUNT_MAX);
+        assertEquals(IngestOutcome.OK, parse(lines, true));
+        assertEquals(IngestOutcome.TOO_MANY_ITEMS, parse(lines + "x\n", true));
+    }
+
+    @Test
+    void clearsTheBatchFirst() {
+        parse("[" + VALID + "," + VALID + "]", false);
+        assertEquals(IngestOutcome.OK, parse(VALID, false));
+        assertEquals(1, batch.count);
+        assertEquals(64, batch.parentsSize);
+    }
+}
