@@ -34,7 +34,9 @@ public final class OpenApi implements HttpService {
     static final String RESOURCE_DIR = "/omni/openapi/";
     /** Fragment files merged into the document; add yours here (one line) with a file of that name. */
     static final List<String> FRAGMENTS = List.of(
-            "transactions.yaml");
+            "transactions.yaml",
+            "proof.yaml",
+            "events.yaml");
 
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
