@@ -185,6 +185,8 @@ run_tests() {
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0
+    # Reports of an earlier run must not show up in this run's summary.
+    rm -rf "$ROOT/target/surefire-reports" "$ROOT/target/failsafe-reports"
     # shellcheck disable=SC2086
     (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} verify) || status=$?
     test_summary

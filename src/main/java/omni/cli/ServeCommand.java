@@ -120,25 +120,41 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 .component("cluster", () -> clusterInfo(settings))
                 .build();
         shutdown.register("gateway", gateway::stop);
-        shutdown.register("checkpointer", checkpointer::close);
+        CheckpointerStarter checkpointerStarter = new CheckpointerStarter(engine, checkpointer);
+        shutdown.register("checkpointer", checkpointerStarter);
         shutdown.register("engine", engine);
         shutdown.register("bus", bus);
         shutdown.register("storage", store);
         bus.start();
         engine.start();
-        startCheckpointerWhenReady(engine, checkpointer);
+        checkpointerStarter.start();
         gateway.start();
         return new Node(settings, gateway, shutdown);
     }
 
     /**
      * The checkpointer reads the chain head from storage, so it starts once the engine has opened the store and
-     * replayed it; while storage is down that may take a while, hence a thread of its own that retries.
+     * replayed it; while storage is down that may take a while, hence a thread of its own that retries. Closing
+     * stops that thread first (waiting for a start in progress), so that a checkpointer is never started after the
+     * node began to stop (its sealer thread and gauges would outlive the node).
      */
-    private static void startCheckpointerWhenReady(Engine engine, Checkpointer checkpointer) {
-        Thread.ofVirtual().name("omni-checkpointer-start").start(() -> {
+    private static final class CheckpointerStarter implements AutoCloseable {
+        private final Engine engine;
+        private final Checkpointer checkpointer;
+        private volatile Thread thread;
+
+        CheckpointerStarter(Engine engine, Checkpointer checkpointer) {
+            this.engine = engine;
+            this.checkpointer = checkpointer;
+        }
+
+        void start() {
+            thread = Thread.ofVirtual().name("omni-checkpointer-start").start(this::startWhenReady);
+        }
+
+        private void startWhenReady() {
             try {
-                while (true) {
+                while (!Thread.currentThread().isInterrupted()) {
                     if (engine.awaitReady(CHECKPOINTER_START_RETRY_MS)) {
                         try {
                             checkpointer.start();
@@ -152,7 +168,16 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (thread != null) {
+                thread.interrupt();
+                thread.join();
+            }
+            checkpointer.close();
+        }
     }
 
     static ComponentInfo storageInfo(Settings settings, Store store) {
