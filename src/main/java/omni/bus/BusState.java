@@ -21,12 +21,12 @@ public record BusState(String kind, String target, boolean connected, long backl
                 + ",\"detail\":" + JsonText.quote(detail) + "}";
     }
 
-    /** The start-up line's words about the bus. */
+    /** The start-up line's words about the bus: {@code redis redis://host:port connected, backlog 0 (...)}. */
     public String describe() {
         if (target == null) {
-            return "bus " + kind + " (" + detail + ")";
+            return kind + " (" + detail + ")";
         }
-        return "bus " + kind + " " + target + (connected ? " connected" : " NOT connected") + ", backlog " + backlog
+        return kind + " " + target + (connected ? " connected" : " NOT connected") + ", backlog " + backlog
                 + " (" + detail + ")";
     }
 }

@@ -69,6 +69,11 @@ public final class RedisBus implements EventBus {
     private final String checkpointStream;
     private final XAddParams xAddParams;
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
+    /** Counted down by close(): wakes the backoff wait. The bus thread is never interrupted: an interrupt during
+     *  the store's file I/O (H2's FileChannel) would close the embedded database. */
+    private final CountDownLatch closeSignal = new CountDownLatch(1);
+    /** The bus thread's subscription while connected; close() closes it to wake a waiting poll. */
+    private volatile ReplayingSubscription current;
     private final Thread thread;
     private volatile boolean closing;
     private volatile boolean connected;
@@ -79,6 +84,11 @@ public final class RedisBus implements EventBus {
     /** Highest committed, as the publishers told us; written by the committer and the checkpointer. */
     private volatile long knownPosition;
     private volatile long knownSeq;
+    /** The first position and seq announced to this bus (publishers' threads write them once). */
+    private volatile long firstAnnouncedPosition = Long.MAX_VALUE;
+    private volatile long firstAnnouncedSeq = Long.MAX_VALUE;
+    /** False until the watermark was read from the ledger; nothing is published or stored before. */
+    private volatile boolean watermarkLoaded;
     // Bus thread only.
     private long persistedPosition = -1;
     private long persistedSeq = -1;
@@ -113,16 +123,16 @@ public final class RedisBus implements EventBus {
     /**
      * Loads the watermark (a first start begins at the ledger's current end: history from before Redis was
      * configured is not republished), registers metrics, starts the bus thread and waits for its first connection
-     * attempt (at most CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS), then logs whether Redis answered. Starts either way.
+     * attempt (at most CONNECT_TIMEOUT_MS + SOCKET_TIMEOUT_MS), then logs whether Redis answered. Starts either way,
+     * even when the ledger cannot be read yet (the bus thread loads the watermark once it can).
      */
     @Override
     public void start() {
-        knownPosition = source.lastPosition();
-        knownSeq = source.latestCheckpointSeq();
-        publishedPosition = loadWatermark(META_POSITION, knownPosition);
-        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, knownSeq);
-        persistedPosition = publishedPosition;
-        persistedSeq = publishedSeq;
+        try {
+            loadWatermarks();
+        } catch (RuntimeException e) {
+            detail = "cannot read the ledger: " + reason(e) + "; Redis publishing starts once it answers";
+        }
         BusMetrics.register(this);
         thread.start();
         try {
@@ -131,7 +141,19 @@ public final class RedisBus implements EventBus {
             Thread.currentThread().interrupt();
         }
         BusState state = state();
-        LOG.log(state.connected() ? Level.INFO : Level.WARNING, state.describe());
+        LOG.log(state.connected() ? Level.INFO : Level.WARNING, "bus: " + state.describe());
+    }
+
+    /** Before the bus thread starts, or on it. */
+    private void loadWatermarks() {
+        knownPosition = Math.max(knownPosition, source.lastPosition());
+        knownSeq = Math.max(knownSeq, source.latestCheckpointSeq());
+        // A first start publishes what was announced since start(), even if the ledger could only be read later.
+        publishedPosition = loadWatermark(META_POSITION, Math.min(source.lastPosition(), firstAnnouncedPosition - 1));
+        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, Math.min(source.latestCheckpointSeq(), firstAnnouncedSeq - 1));
+        persistedPosition = publishedPosition;
+        persistedSeq = publishedSeq;
+        watermarkLoaded = true;
     }
 
     private long loadWatermark(String key, long ledgerEnd) {
@@ -150,12 +172,18 @@ public final class RedisBus implements EventBus {
     @Override
     public void publishCommit(long firstPosition, long lastPosition, byte[] ids, int idsOffset) {
         local.publishCommit(firstPosition, lastPosition, ids, idsOffset);
+        if (firstAnnouncedPosition == Long.MAX_VALUE) {
+            firstAnnouncedPosition = firstPosition;
+        }
         knownPosition = lastPosition;
     }
 
     @Override
     public void publishCheckpoint(long seq, String checkpointJson) {
         local.publishCheckpoint(seq, checkpointJson);
+        if (firstAnnouncedSeq == Long.MAX_VALUE) {
+            firstAnnouncedSeq = seq;
+        }
         knownSeq = seq;
     }
 
@@ -189,6 +217,9 @@ public final class RedisBus implements EventBus {
         long backoffMs = BACKOFF_MIN_MS;
         while (!closing) {
             try (Jedis jedis = new Jedis(target.hostAndPort(), target.clientConfig(CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS))) {
+                if (!watermarkLoaded) {
+                    loadWatermarks();
+                }
                 jedis.ping();
                 backoffMs = BACKOFF_MIN_MS;
                 pump(jedis);
@@ -213,8 +244,9 @@ public final class RedisBus implements EventBus {
     private void pump(Jedis jedis) throws InterruptedException {
         adoptWhatRedisHas(jedis);
         try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
+            current = events;
             becameConnected(events.replayBacklog());
-            while (!closing) {
+            while (!closing && !events.isClosed()) {
                 BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
                 if (event == null) {
                     jedis.ping();
@@ -224,6 +256,8 @@ public final class RedisBus implements EventBus {
                 }
                 persistWatermark(false);
             }
+        } finally {
+            current = null;
         }
     }
 
@@ -291,9 +325,9 @@ public final class RedisBus implements EventBus {
 
     private void becameConnected(long replayBacklog) {
         connected = true;
-        detail = replayBacklog == 0 ? "publishing to Redis"
-                : "publishing to Redis; " + replayBacklog + " transfers and checkpoints it missed come from the ledger first";
-        LOG.info("bus: Redis at " + target + " answers; " + detail);
+        detail = "publishing to Redis";
+        LOG.info("bus: Redis at " + target + " answers; publishing to it"
+                + (replayBacklog == 0 ? "" : ", first " + replayBacklog + " transfers and checkpoints it missed, from the ledger"));
         local.publishState(state());
         firstAttempt.countDown();
     }
@@ -313,6 +347,9 @@ public final class RedisBus implements EventBus {
 
     /** Writes the watermark if it moved and (unless forced) WATERMARK_INTERVAL_MS passed. Bus thread or after it. */
     private void persistWatermark(boolean force) {
+        if (!watermarkLoaded) {
+            return;
+        }
         long position = publishedPosition;
         long seq = publishedSeq;
         long nowMs = System.currentTimeMillis();
@@ -335,10 +372,10 @@ public final class RedisBus implements EventBus {
         }
     }
 
+    /** Waits {@code ms}; false when the bus is closing. */
     private boolean sleep(long ms) {
         try {
-            Thread.sleep(ms);
-            return true;
+            return !closeSignal.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             return false;
         }
@@ -357,7 +394,11 @@ public final class RedisBus implements EventBus {
     @Override
     public void close() {
         closing = true;
-        thread.interrupt();
+        closeSignal.countDown();
+        ReplayingSubscription events = current;
+        if (events != null) {
+            events.close();
+        }
         try {
             thread.join(CLOSE_WAIT_MS);
         } catch (InterruptedException e) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import java.util.Map;
 import java.util.logging.Logger;
@@ -49,8 +51,13 @@ import picocli.CommandLine.Spec;
 public final class ServeCommand implements Callable<Integer>, ConfiguredCommand {
     static final int EXIT_BAD_CONFIG = 2;
     static final int EXIT_START_FAILED = 1;
-    /** How often the checkpointer's start is retried while storage is not ready. */
-    private static final long CHECKPOINTER_START_RETRY_MS = 1_000;
+    /** How often the bus and checkpointer look again whether storage is ready for them. */
+    private static final long START_RETRY_MS = 1_000;
+    /**
+     * How long serve waits for the first recovery before it prints the start-up line anyway (saying why it is
+     * not ready): long enough to replay about ten million transfers here.
+     */
+    private static final long READY_WAIT_MS = 30_000;
     private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
 
     @Spec
@@ -60,7 +67,11 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
     Path configFile;
 
     /** A started node: its gateway and the shutdown sequence that stops it. */
-    public record Node(Settings settings, Gateway gateway, Shutdown shutdown) {
+    public record Node(Settings settings, Gateway gateway, Shutdown shutdown, Engine engine, CountDownLatch started) {
+        /** Waits until storage is replayed and the bus and checkpointer run; false after {@code timeoutMs}. */
+        public boolean awaitStarted(long timeoutMs) throws InterruptedException {
+            return started.await(timeoutMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -84,7 +95,12 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             shutdown.run();
             return EXIT_START_FAILED;
         }
-        out.println(readyLine(node));
+        if (node.awaitStarted(READY_WAIT_MS)) {
+            out.println(readyLine(node));
+        } else {
+            out.println(readyLine(node).replace(" ready at ", " started, NOT READY (" + node.engine().notReadyReason()
+                    + "), at "));
+        }
         out.println(adminTokenLine(node));
         out.flush();
         return shutdown.await();
@@ -107,76 +123,63 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 checkpoint -> bus.publishCheckpoint(checkpoint.seq(), checkpoint.toJson()));
         engine.onCommitted((first, last, ids, offset) -> {
             bus.publishCommit(first, last, ids, offset);
-            checkpointer.noteCommitted(last);
+            checkpointer.committed(first, last, ids, offset);
         });
+        EventService events = new EventService(bus, source);
         Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
                 .api(new CheckpointService(store),
                         new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
                                 key.publicKey()),
-                        new EventService(bus, source))
+                        events)
                 .nodeField("publicKey", key::publicKeyHex)
                 .component("storage", () -> storageInfo(settings, store))
                 .component("bus", () -> busInfo(bus.state()))
                 .component("cluster", () -> clusterInfo(settings))
                 .build();
+        // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
+        shutdown.register("events", events::close);
         shutdown.register("gateway", gateway::stop);
-        CheckpointerStarter checkpointerStarter = new CheckpointerStarter(engine, checkpointer);
-        shutdown.register("checkpointer", checkpointerStarter);
+        shutdown.register("checkpointer", checkpointer::close);
         shutdown.register("engine", engine);
         shutdown.register("bus", bus);
         shutdown.register("storage", store);
-        bus.start();
         engine.start();
-        checkpointerStarter.start();
+        CountDownLatch started = startWhenReady(engine, bus, checkpointer);
         gateway.start();
-        return new Node(settings, gateway, shutdown);
+        return new Node(settings, gateway, shutdown, engine, started);
     }
 
     /**
-     * The checkpointer reads the chain head from storage, so it starts once the engine has opened the store and
-     * replayed it; while storage is down that may take a while, hence a thread of its own that retries. Closing
-     * stops that thread first (waiting for a start in progress), so that a checkpointer is never started after the
-     * node began to stop (its sealer thread and gauges would outlive the node).
+     * The bus reads its Redis watermark and the checkpointer the chain head from storage, so both start once the
+     * engine has opened the store and replayed it; while storage is down that may take a while, hence a thread
+     * of its own that retries. The latch opens when both run.
      */
-    private static final class CheckpointerStarter implements AutoCloseable {
-        private final Engine engine;
-        private final Checkpointer checkpointer;
-        private volatile Thread thread;
-
-        CheckpointerStarter(Engine engine, Checkpointer checkpointer) {
-            this.engine = engine;
-            this.checkpointer = checkpointer;
-        }
-
-        void start() {
-            thread = Thread.ofVirtual().name("omni-checkpointer-start").start(this::startWhenReady);
-        }
-
-        private void startWhenReady() {
+    private static CountDownLatch startWhenReady(Engine engine, EventBus bus, Checkpointer checkpointer) {
+        CountDownLatch started = new CountDownLatch(1);
+        Thread.ofVirtual().name("omni-start-when-ready").start(() -> {
             try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    if (engine.awaitReady(CHECKPOINTER_START_RETRY_MS)) {
-                        try {
-                            checkpointer.start();
-                            return;
-                        } catch (StorageException e) {
-                            LOG.warning("checkpointer not started yet: " + e.getMessage());
-                        }
-                    }
-                    Thread.sleep(CHECKPOINTER_START_RETRY_MS);
+                while (!engine.awaitReady(START_RETRY_MS)) {
+                    LOG.info("waiting for storage: " + engine.notReadyReason());
                 }
+                bus.start();
+                while (!startCheckpointer(checkpointer)) {
+                    Thread.sleep(START_RETRY_MS);
+                }
+                started.countDown();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
+        });
+        return started;
+    }
 
-        @Override
-        public void close() throws InterruptedException {
-            if (thread != null) {
-                thread.interrupt();
-                thread.join();
-            }
-            checkpointer.close();
+    private static boolean startCheckpointer(Checkpointer checkpointer) {
+        try {
+            checkpointer.start();
+            return true;
+        } catch (StorageException e) {
+            LOG.warning("checkpointer not started yet: " + e.getMessage());
+            return false;
         }
     }
 

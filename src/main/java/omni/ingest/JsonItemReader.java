@@ -1,5 +1,8 @@
 package omni.ingest;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import omni.kernel.Result;
@@ -11,7 +14,11 @@ import omni.kernel.TransferBatch;
  * that is valid JSON of the wrong shape sets {@link #bad} and reading goes on to the item's end.
  */
 final class JsonItemReader {
-    /** Nesting allowed inside values that are skipped (unknown keys, non-object items); deeper is unparseable. */
+    /**
+     * Nesting allowed inside values that are skipped (unknown keys, non-object items); deeper is unparseable. A
+     * transfer itself nests 2 deep (object, parents); 64 is ample for any value a client might send by mistake
+     * and bounds the container stack to 64 booleans.
+     */
     static final int NESTING_DEPTH_MAX = 64;
     private static final int KEY_SENDER = 0;
     private static final int KEY_RECEIVER = 1;
@@ -34,6 +41,7 @@ final class JsonItemReader {
     private static final int UNESCAPE_INVALID = -1;
     private static final int UNESCAPE_TOO_LONG = -2;
     private static final byte[] HEX_VALUE = new byte[256];
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         Arrays.fill(HEX_VALUE, (byte) -1);
@@ -60,6 +68,9 @@ final class JsonItemReader {
     private int stringStart;
     private int stringEnd;
     private boolean stringEscaped;
+    /** Where {@link #stringContent} found the content: the body itself, or a scratch array. */
+    private byte[] text;
+    private int textFrom;
     private long number;
 
     JsonItemReader(byte[] body, TransferBatch batch) {
@@ -93,10 +104,7 @@ final class JsonItemReader {
     IngestOutcome readNdjson(int length) {
         int lineStart = 0;
         while (lineStart < length) {
-            int lineEnd = lineStart;
-            while (lineEnd < length && b[lineEnd] != '\n') {
-                lineEnd++;
-            }
+            int lineEnd = indexOfNewline(b, lineStart, length);
             p = lineStart;
             end = lineEnd;
             skipWhitespace();
@@ -121,6 +129,22 @@ final class JsonItemReader {
             lineStart = lineEnd + 1;
         }
         return batch.count == 0 ? IngestOutcome.UNPARSEABLE : IngestOutcome.OK;
+    }
+
+    /** First '\n' in [from, to), or to: eight bytes a step (the classic has-zero-byte test on b ^ '\n'). */
+    static int indexOfNewline(byte[] a, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONG_LE.get(a, i) ^ 0x0a0a0a0a0a0a0a0aL;
+            long zeroBytes = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+            if (zeroBytes != 0) {
+                return i + (Long.numberOfTrailingZeros(zeroBytes) >>> 3);
+            }
+        }
+        while (i < to && a[i] != '\n') {
+            i++;
+        }
+        return i;
     }
 
     private IngestOutcome readArray() {
@@ -337,21 +361,21 @@ final class JsonItemReader {
             bad = true;
             return skipValue();
         }
+        if (decodePlainHexId(out, offset)) {
+            return true;
+        }
         if (!scanString()) {
             return false;
         }
-        byte[] src = b;
-        int from = stringStart;
-        int size = stringEnd - stringStart;
-        if (stringEscaped) {
-            size = unescape(b, stringStart, stringEnd, hexScratch, 0, HEX_ID_SIZE);
-            src = hexScratch;
-            from = 0;
-        }
-        if (size != HEX_ID_SIZE) {
+        int size = stringContent(hexScratch, HEX_ID_SIZE);
+        if (size != HEX_ID_SIZE || !decodeHex(text, textFrom, out, offset)) {
             bad = true;
-            return true;
         }
+        return true;
+    }
+
+    /** 64 lowercase hex digits at {@code src[from]} into 32 bytes; false (out partly written) if any is not one. */
+    private static boolean decodeHex(byte[] src, int from, byte[] out, int offset) {
         int invalid = 0;
         for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
             int hi = HEX_VALUE[src[from + 2 * k] & 0xff];
@@ -359,9 +383,34 @@ final class JsonItemReader {
             invalid |= hi | lo;
             out[offset + k] = (byte) (hi << 4 | lo);
         }
-        if (invalid < 0) {
-            bad = true;
+        return invalid >= 0;
+    }
+
+    /**
+     * The content of the string just scanned: in place, or unescaped into {@code scratch} when it holds escapes.
+     * Sets {@link #text} and {@link #textFrom}; returns the size, negative when it does not unescape into
+     * {@code sizeMax} bytes.
+     */
+    private int stringContent(byte[] scratch, int sizeMax) {
+        if (!stringEscaped) {
+            text = b;
+            textFrom = stringStart;
+            return stringEnd - stringStart;
         }
+        text = scratch;
+        textFrom = 0;
+        return unescape(b, stringStart, stringEnd, scratch, 0, sizeMax);
+    }
+
+    /**
+     * The common case in one pass: a quote, 64 lowercase hex digits, a quote. Anything else (escapes, other
+     * lengths, other digits) returns false, leaving p unchanged for the general path.
+     */
+    private boolean decodePlainHexId(byte[] out, int offset) {
+        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"' || !decodeHex(b, p + 1, out, offset)) {
+            return false;
+        }
+        p += HEX_ID_SIZE + 2;
         return true;
     }
 
@@ -396,24 +445,26 @@ final class JsonItemReader {
         if (!scanString()) {
             return KEY_SYNTAX;
         }
-        byte[] src = b;
-        int from = stringStart;
-        int size = stringEnd - stringStart;
-        if (stringEscaped) {
-            size = unescape(b, stringStart, stringEnd, keyScratch, 0, KEY_SIZE_MAX);
-            src = keyScratch;
-            from = 0;
-        }
-        if (size < 0 || size > KEY_SIZE_MAX) {
+        int size = stringContent(keyScratch, KEY_SIZE_MAX);
+        return keyOf(text, textFrom, size);
+    }
+
+    /** Picks the one candidate by size and first byte, then compares it whole. */
+    private static int keyOf(byte[] src, int from, int size) {
+        int key = switch (size) {
+            case 2 -> KEY_ID;
+            case 3 -> KEY_SEQ;
+            case 4 -> KEY_MEMO;
+            case 6 -> src[from] == 's' ? KEY_SENDER : KEY_AMOUNT;
+            case 7 -> KEY_PARENTS;
+            case 8 -> KEY_RECEIVER;
+            case 9 -> KEY_TIMESTAMP;
+            default -> KEY_UNKNOWN;
+        };
+        if (key == KEY_UNKNOWN || !Arrays.equals(KEY_NAMES[key], 0, size, src, from, from + size)) {
             return KEY_UNKNOWN;
         }
-        for (int key = 0; key < KEY_NAMES.length; key++) {
-            byte[] name = KEY_NAMES[key];
-            if (name.length == size && Arrays.equals(name, 0, size, src, from, from + size)) {
-                return key;
-            }
-        }
-        return KEY_UNKNOWN;
+        return key;
     }
 
     private void beginItem() {

@@ -22,6 +22,7 @@ final class AccountShard {
     /** A table is rebuilt at twice the size once 3/4 full: short probe runs, 4 bytes a slot, 5.3..10.7 B an account. */
     private static final int LOAD_NUMERATOR = 3;
     private static final int LOAD_DENOMINATOR = 4;
+    /** 271 shards start at 64 bytes of table each; they grow as accounts arrive. */
     private static final int TABLE_CAPACITY_MIN = 16;
     /** Rows are addressed by int; half the range keeps every size computation clear of overflow. */
     static final int ROW_COUNT_MAX = 1 << 30;

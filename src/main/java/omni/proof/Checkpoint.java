@@ -1,7 +1,6 @@
 package omni.proof;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import omni.kernel.Hex;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -92,15 +91,21 @@ public record Checkpoint(long seq, byte[] prev, long firstPosition, long lastPos
 
     /** {"seq","prev","firstPosition","lastPosition","count","root","timestamp","hash","signature"}, hex byte strings. */
     public String toJson() {
-        return "{\"seq\":" + seq
-                + ",\"prev\":\"" + Hex.encode(prev)
-                + "\",\"firstPosition\":" + firstPosition
-                + ",\"lastPosition\":" + lastPosition
-                + ",\"count\":" + count
-                + ",\"root\":\"" + Hex.encode(root)
-                + "\",\"timestamp\":" + timestamp
-                + ",\"hash\":\"" + Hex.encode(hash)
-                + "\",\"signature\":\"" + Hex.encode(signature) + "\"}";
+        return appendJson(new StringBuilder(JSON_SIZE_TYPICAL)).toString();
+    }
+
+    /** About 460 characters: four hashes and a signature in hex plus five numbers. */
+    static final int JSON_SIZE_TYPICAL = 512;
+
+    StringBuilder appendJson(StringBuilder json) {
+        json.append("{\"seq\":").append(seq).append(",\"prev\":");
+        JsonFields.appendHex(json, prev).append(",\"firstPosition\":").append(firstPosition)
+                .append(",\"lastPosition\":").append(lastPosition)
+                .append(",\"count\":").append(count)
+                .append(",\"root\":");
+        JsonFields.appendHex(json, root).append(",\"timestamp\":").append(timestamp).append(",\"hash\":");
+        JsonFields.appendHex(json, hash).append(",\"signature\":");
+        return JsonFields.appendHex(json, signature).append('}');
     }
 
     /** Parses {@link #toJson()}'s form strictly; IllegalArgumentException names the offending field. */

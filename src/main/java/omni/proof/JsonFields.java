@@ -101,6 +101,21 @@ final class JsonFields {
         return out;
     }
 
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+
+    /** Appends {@code "hex"} (quoted) of {@code length} bytes from {@code offset}: no String per byte string. */
+    static StringBuilder appendHex(StringBuilder json, byte[] bytes, int offset, int length) {
+        json.append('"');
+        for (int i = offset; i < offset + length; i++) {
+            json.append(HEX_DIGITS[(bytes[i] >>> 4) & 0xf]).append(HEX_DIGITS[bytes[i] & 0xf]);
+        }
+        return json.append('"');
+    }
+
+    static StringBuilder appendHex(StringBuilder json, byte[] bytes) {
+        return appendHex(json, bytes, 0, bytes.length);
+    }
+
     static String field(String context, String name) {
         return context.isEmpty() ? name : context + "." + name;
     }

@@ -1,7 +1,6 @@
 package omni.proof;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import omni.kernel.Hex;
 
 import java.util.Set;
 
@@ -56,16 +55,15 @@ public record Proof(Transfer transaction, long leafIndex, Checkpoint checkpoint,
     }
 
     public String toJson() {
-        StringBuilder json = new StringBuilder(1024 + auditPath.length * 67);
-        json.append("{\"transaction\":").append(transaction.toJson())
-                .append(",\"id\":\"").append(Hex.encode(transaction.id()))
-                .append("\",\"leafIndex\":").append(leafIndex)
-                .append(",\"checkpoint\":").append(checkpoint.toJson())
-                .append(",\"auditPath\":[");
+        StringBuilder json = new StringBuilder(1024 + Checkpoint.JSON_SIZE_TYPICAL + auditPath.length * 67);
+        transaction.appendJson(json.append("{\"transaction\":")).append(",\"id\":");
+        JsonFields.appendHex(json, transaction.id()).append(",\"leafIndex\":").append(leafIndex);
+        checkpoint.appendJson(json.append(",\"checkpoint\":")).append(",\"auditPath\":[");
         for (int i = 0; i < auditPath.length; i++) {
-            json.append(i == 0 ? "\"" : ",\"").append(Hex.encode(auditPath[i])).append('"');
+            JsonFields.appendHex(i == 0 ? json : json.append(','), auditPath[i]);
         }
-        return json.append("],\"publicKey\":\"").append(Hex.encode(publicKey)).append("\"}").toString();
+        JsonFields.appendHex(json.append("],\"publicKey\":"), publicKey);
+        return json.append('}').toString();
     }
 
     /** Parses a proof strictly; IllegalArgumentException names the offending field. */

@@ -83,7 +83,10 @@ public record Transfer(long sender, long receiver, long amount, long seq, long t
 
     /** The fields as SPEC section 3 writes them, without {@code id} (a proof carries it beside). */
     public String toJson() {
-        StringBuilder json = new StringBuilder(160 + parents.length * 3 + memo.length * 2);
+        return appendJson(new StringBuilder(160 + parents.length * 3 + memo.length * 2)).toString();
+    }
+
+    StringBuilder appendJson(StringBuilder json) {
         json.append("{\"sender\":").append(Long.toUnsignedString(sender))
                 .append(",\"receiver\":").append(Long.toUnsignedString(receiver))
                 .append(",\"amount\":").append(Long.toUnsignedString(amount))
@@ -91,12 +94,13 @@ public record Transfer(long sender, long receiver, long amount, long seq, long t
                 .append(",\"timestamp\":").append(timestamp)
                 .append(",\"parents\":[");
         for (int i = 0; i < parentCount(); i++) {
-            json.append(i == 0 ? "\"" : ",\"").append(Hex.encode(parents, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE))
-                    .append('"');
+            JsonFields.appendHex(i == 0 ? json : json.append(','), parents, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
         }
         json.append("],\"memo\":\"");
-        JsonStringEncoder.getInstance().quoteAsString(new String(memo, StandardCharsets.UTF_8), json);
-        return json.append("\"}").toString();
+        if (memo.length > 0) {
+            JsonStringEncoder.getInstance().quoteAsString(new String(memo, StandardCharsets.UTF_8), json);
+        }
+        return json.append("\"}");
     }
 
     /** Reads {@link #toJson()}'s form strictly ({@code memo} optional); the id comes from beside it. */

@@ -15,12 +15,23 @@ public final class Coverage {
     private static final Pattern SEQ = Pattern.compile("^\\{\"seq\":(\\d+),");
 
     private final List<String> problems = new ArrayList<>();
-    private long nextPosition = 1;
-    private long nextSeq = 1;
+    private long nextPosition;
+    private long nextSeq;
     private long commitEventCount;
 
+    /** Expects everything from position 1 and checkpoint 1. */
+    public Coverage() {
+        this(0, 0);
+    }
+
+    /** Expects positions after {@code afterPosition} and checkpoints after {@code afterSeq}. */
+    public Coverage(long afterPosition, long afterSeq) {
+        this.nextPosition = afterPosition + 1;
+        this.nextSeq = afterSeq + 1;
+    }
+
     /** One {@code transaction.commit} JSON, in the order received. */
-    public void commit(String json, MemoryEventSource source) {
+    public void commit(String json, EventSource source) {
         Matcher m = COMMIT.matcher(json);
         if (!m.matches()) {
             problem("not a commit event: " + json.substring(0, Math.min(200, json.length())));
@@ -35,17 +46,21 @@ public final class Coverage {
             problem("event " + first + ".." + last + " (count " + count + ", " + ids.length + " ids) where "
                     + nextPosition + " was next");
         }
-        for (int i = 0; i < ids.length && first + i <= source.lastPosition(); i++) {
-            if (!ids[i].equals("\"" + source.idHex(first + i) + "\"")) {
-                problem("id of position " + (first + i) + " differs from the ledger");
-                break;
+        if (ids.length == count && last <= source.lastPosition()) {
+            byte[] ledgerIds = new byte[ids.length * 32];
+            source.readIds(first, last, ledgerIds, 0);
+            for (int i = 0; i < ids.length; i++) {
+                if (!ids[i].equals("\"" + omni.kernel.Hex.encode(ledgerIds, i * 32, 32) + "\"")) {
+                    problem("id of position " + (first + i) + " differs from the ledger");
+                    break;
+                }
             }
         }
         nextPosition = last + 1;
     }
 
     /** One {@code checkpoint.created} JSON, in the order received. */
-    public void checkpoint(String json, MemoryEventSource source) {
+    public void checkpoint(String json, EventSource source) {
         Matcher m = SEQ.matcher(json);
         if (!m.find()) {
             problem("not a checkpoint: " + json);

@@ -24,6 +24,8 @@ public final class MemoryEventSource implements EventSource {
     private long sealedPosition;
     /** The longest single publishCommit/publishCheckpoint call: the committer's view of the bus. */
     private volatile long slowestPublishNs;
+    /** While true every read and write fails, as a store that cannot be reached does. */
+    private volatile boolean unreachable;
 
     public MemoryEventSource(long seed) {
         this.random = new Random(seed);
@@ -104,12 +106,24 @@ public final class MemoryEventSource implements EventSource {
         return seq;
     }
 
+    /** Makes every EventSource method throw (true) or work again (false); commits still happen. */
+    public void unreachable(boolean unreachable) {
+        this.unreachable = unreachable;
+    }
+
+    private void checkReachable() {
+        if (unreachable) {
+            throw new IllegalStateException("memory ledger unreachable (test)");
+        }
+    }
+
     public long slowestPublishNs() {
         return slowestPublishNs;
     }
 
     @Override
     public long lastPosition() {
+        checkReachable();
         lock.lock();
         try {
             return lastPosition;
@@ -120,6 +134,7 @@ public final class MemoryEventSource implements EventSource {
 
     @Override
     public void readIds(long fromPosition, long toPosition, byte[] out, int outOffset) {
+        checkReachable();
         lock.lock();
         try {
             if (fromPosition < 1 || toPosition > lastPosition || toPosition < fromPosition) {
@@ -141,6 +156,7 @@ public final class MemoryEventSource implements EventSource {
 
     @Override
     public long latestCheckpointSeq() {
+        checkReachable();
         lock.lock();
         try {
             return latestSeq;
@@ -151,6 +167,7 @@ public final class MemoryEventSource implements EventSource {
 
     @Override
     public String checkpointJson(long seq) {
+        checkReachable();
         lock.lock();
         try {
             return checkpoints.get(seq);
@@ -161,6 +178,7 @@ public final class MemoryEventSource implements EventSource {
 
     @Override
     public long getMeta(String key, long missing) {
+        checkReachable();
         lock.lock();
         try {
             return meta.getOrDefault(key, missing);
@@ -171,6 +189,7 @@ public final class MemoryEventSource implements EventSource {
 
     @Override
     public void putMeta(String key, long value) {
+        checkReachable();
         lock.lock();
         try {
             meta.put(key, value);

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -37,11 +39,13 @@ final class PrivateRedis implements AutoCloseable {
 
     /** A client of this server (authenticated when it has a password). */
     Jedis client() {
-        Jedis jedis = new Jedis("127.0.0.1", port, 2_000);
-        if (password != null) {
-            jedis.auth(password);
-        }
-        return jedis;
+        return client(port, password);
+    }
+
+    /** A test client of the Redis on {@code port} on this machine (the shared one is 6379). */
+    static Jedis client(int port, String password) {
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder()
+                .serverDefaultProtocol().timeoutMillis(2_000).password(password).build());
     }
 
     static int freePort() throws IOException {

@@ -43,11 +43,11 @@ class RedisBusTest {
             }
         };
         Thread subscriber = Thread.ofVirtual().start(() -> {
-            try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            try (Jedis jedis = PrivateRedis.client(6379, null)) {
                 jedis.subscribe(pubSub, prefix + "transaction.commit", prefix + "checkpoint.created");
             }
         });
-        try (RedisBus bus = new RedisBus("redis://127.0.0.1:6379", source, prefix); Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+        try (RedisBus bus = new RedisBus("redis://127.0.0.1:6379", source, prefix); Jedis jedis = PrivateRedis.client(6379, null)) {
             bus.start();
             assertThat(bus.state().describe(), bus.state().connected(), is(true));
             waitFor("pub/sub subscribed", 5_000, () -> pubSub.isSubscribed() && pubSub.getSubscribedChannels() == 2);
@@ -66,7 +66,7 @@ class RedisBusTest {
         } finally {
             pubSub.unsubscribe();
             subscriber.join(5_000);
-            try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            try (Jedis jedis = PrivateRedis.client(6379, null)) {
                 jedis.del(prefix + "transaction.commit", prefix + "checkpoint.created");
             }
         }
@@ -90,6 +90,27 @@ class RedisBusTest {
             source.commitAndPublish(bus, 1); // the gap before this event is filled from the ledger at once
             assertThat(consumer.awaitAll(5_000), is(true));
             assertThat(consumer.stop().problems(), empty());
+            bus.close();
+        }
+    }
+
+    @Test
+    void unreadableLedgerAtStartDelaysPublishingButLosesNothing() throws Exception {
+        MemoryEventSource source = new MemoryEventSource(12);
+        source.commitAndPublish(new InProcessBus(), 5); // before this bus existed: not pushed to Redis on a first start
+        try (PrivateRedis redis = PrivateRedis.onFreePort()) {
+            redis.start();
+            source.unreachable(true);
+            RedisBus bus = new RedisBus(redis.url(), source);
+            bus.start();
+            assertThat(bus.state().describe(), containsString("cannot read the ledger"));
+            source.commitAndPublish(bus, 3);
+            source.unreachable(false);
+            StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source, new Coverage(5, 0));
+            source.commitAndPublish(bus, 2);
+            assertThat(consumer.awaitAll(10_000), is(true));
+            assertThat(consumer.stop().problems(), empty());
+            assertThat(bus.state().connected(), is(true));
             bus.close();
         }
     }
@@ -211,7 +232,7 @@ class RedisBusTest {
             assertThat(gauge("omni_bus_connected"), is(1.0));
             java.util.logging.Logger.getLogger(RedisBus.class.getName()).removeHandler(handler);
             System.out.println("log: " + log);
-            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
+            assertThat("start-up says Redis is absent", log.get(0), containsString("WARNING bus: redis redis://127.0.0.1:" + redis.port() + " NOT connected"));
             assertThat(log.toString(), containsString("answers"));
             assertThat(log.toString(), not(containsString("secret")));
             StreamConsumer consumer = new StreamConsumer(redis, RedisBus.DEFAULT_KEY_PREFIX, source);

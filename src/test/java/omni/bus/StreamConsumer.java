@@ -16,16 +16,22 @@ final class StreamConsumer implements AutoCloseable {
     private final PrivateRedis redis;
     private final String commitKey;
     private final String checkpointKey;
-    private final MemoryEventSource source;
-    private final Coverage coverage = new Coverage();
+    private final EventSource source;
+    private final Coverage coverage;
     private final Thread thread;
     private volatile boolean closing;
     private volatile long deliveredPosition;
     private volatile long deliveredSeq;
     private volatile int failureCount;
 
-    StreamConsumer(PrivateRedis redis, String keyPrefix, MemoryEventSource source) {
+    StreamConsumer(PrivateRedis redis, String keyPrefix, EventSource source) {
+        this(redis, keyPrefix, source, new Coverage());
+    }
+
+    /** {@code coverage} says from where on events are expected. */
+    StreamConsumer(PrivateRedis redis, String keyPrefix, EventSource source, Coverage coverage) {
         this.redis = redis;
+        this.coverage = coverage;
         this.commitKey = keyPrefix + BusEvent.COMMIT_TYPE;
         this.checkpointKey = keyPrefix + BusEvent.CHECKPOINT_TYPE;
         this.source = source;

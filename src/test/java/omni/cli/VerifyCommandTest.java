@@ -61,6 +61,14 @@ class VerifyCommandTest {
         assertEquals(1, tampered.exit());
         assertTrue(tampered.out().startsWith("id_mismatch: id " + Hex.encode(proof.transaction().id())), tampered.out());
 
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(proof.toJson().getBytes(StandardCharsets.UTF_8)));
+            assertEquals(new Run(0, "valid\n"), run("verify", "-"));
+        } finally {
+            System.setIn(stdin);
+        }
+
         Run missing = run("verify", dir.resolve("nope.json").toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.out().startsWith("malformed: cannot read"), missing.out());

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
-import io.helidon.webserver.WebServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,31 +14,55 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
 import java.util.Random;
 import omni.bus.Coverage;
 import omni.bus.InProcessBus;
 import omni.bus.MemoryEventSource;
+import omni.config.Setting;
+import omni.config.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(60)
 class EventServiceTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private InProcessBus bus;
-    private WebServer server;
+    private EventService service;
+    private Gateway gateway;
+    private Path dataDir;
+    private String token;
 
-    private void serve(EventService service) {
-        server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> routing.register("/api/v1", service)).build().start();
+    /** The service behind the real gateway: bearer authentication, the problem mapper, the concurrency limit. */
+    private void serve(EventService eventService) throws Exception {
+        service = eventService;
+        dataDir = Files.createTempDirectory("omni-events-test");
+        Settings settings = Settings.of(Map.of(Setting.DATA_DIR, dataDir.toString(), Setting.HTTP_PORT, "0",
+                Setting.HTTP_HOST, "127.0.0.1"));
+        gateway = Gateway.builder(settings).api(service).build().start();
+        token = Http.adminToken(dataDir);
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
+        if (service != null) {
+            service.close();
+        }
+        if (gateway != null) {
+            gateway.stop();
+        }
         if (bus != null) {
             bus.close();
         }
-        if (server != null) {
-            server.stop();
+        if (dataDir != null) {
+            try (var paths = Files.walk(dataDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
         }
     }
 
@@ -51,7 +74,7 @@ class EventServiceTest {
             source.checkpointAndPublish(before);
         }
         bus = new InProcessBus();
-        serve(new EventService(bus, source));
+        serve(new EventService(bus, source, EventService.CLIENTS_MAX, 200)); // heartbeats let the reader re-check the end
         Random random = source.testRandom();
         Thread load = Thread.ofPlatform().start(() -> {
             for (int batch = 1; batch <= 400; batch++) {
@@ -78,6 +101,37 @@ class EventServiceTest {
     }
 
     @Test
+    void aClientThatStopsReadingIsCaughtUpFromTheLedgerAndNeverSlowsThePublisher() throws Exception {
+        MemoryEventSource source = MemoryEventSource.withPrintedSeed();
+        bus = new InProcessBus();
+        serve(new EventService(bus, source, EventService.CLIENTS_MAX, 200));
+        Coverage coverage = new Coverage();
+        try (SseClient client = connect("0:0")) {
+            assertThat(client.next().name(), is("bus.state"));
+            long startNs = System.nanoTime();
+            for (int i = 0; i < 3_000; i++) {  // ~20 MB of JSON: far beyond socket buffers and the 256-event queue
+                source.commitAndPublish(bus, 100);
+            }
+            long publishMs = (System.nanoTime() - startNs) / 1_000_000;
+            System.out.println("published 3,000 events to a client that did not read in " + publishMs + " ms, slowest "
+                    + source.slowestPublishNs() / 1_000 + " us");
+            assertThat("slowest publish (ms)", source.slowestPublishNs() / 1_000_000 < 1_000, is(true));
+            read(client, coverage, source, Integer.MAX_VALUE, finished());
+        }
+        assertThat(coverage.problems(), empty());
+        assertThat(coverage.deliveredPosition(), is(source.lastPosition()));
+        System.out.println(coverage.commitEventCount() + " commit events delivered for 3,000 published");
+        assertThat("some came from the ledger in 1,000-position chunks", coverage.commitEventCount() < 3_000, is(true));
+    }
+
+    /** A load thread that has already ended: read() then stops once the client caught up with the source. */
+    private static Thread finished() throws InterruptedException {
+        Thread done = Thread.ofVirtual().start(() -> { });
+        done.join();
+        return done;
+    }
+
+    @Test
     void withoutLastEventIdStartsLiveAndBadCursorsAre400() throws Exception {
         MemoryEventSource source = new MemoryEventSource(7);
         bus = new InProcessBus();
@@ -99,6 +153,11 @@ class EventServiceTest {
             assertThat(bad, response.statusCode(), is(400));
             assertThat(response.headers().firstValue("Content-Type").orElse(""), is("application/problem+json"));
         }
+        source.unreachable(true);
+        HttpResponse<String> unavailable = http.send(request(null).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unavailable.statusCode(), is(503));
+        assertThat(unavailable.body(), containsString("Ledger unavailable"));
+        source.unreachable(false);
     }
 
     @Test
@@ -125,6 +184,23 @@ class EventServiceTest {
         assertThat(status, is(200));
     }
 
+    @Test
+    void closingTheServiceEndsStreamsAndTurnsNewClientsAway() throws Exception {
+        MemoryEventSource source = new MemoryEventSource(9);
+        bus = new InProcessBus();
+        serve(new EventService(bus, source));
+        try (SseClient client = connect(null)) {
+            assertThat(client.next().name(), is("bus.state"));
+            long startNs = System.nanoTime();
+            service.close();
+            assertThat(client.reader.readLine(), is((String) null));
+            assertThat("stream ended at once (ms)", (System.nanoTime() - startNs) / 1_000_000 < 2_000, is(true));
+        }
+        HttpResponse<String> refused = http.send(request(null).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode(), is(503));
+        assertThat(refused.body(), containsString("Node stopping"));
+    }
+
     /**
      * Reads until {@code commitEventCount} commit events arrived or, with {@code load} given, until the load ended
      * and everything the source holds arrived; returns the last event id.
@@ -144,6 +220,9 @@ class EventServiceTest {
                     commits++;
                 }
                 case "checkpoint.created" -> coverage.checkpoint(event.data(), source);
+                case ":heartbeat" -> {
+                    continue;
+                }
                 default -> {
                 }
             }
@@ -157,7 +236,8 @@ class EventServiceTest {
     }
 
     private HttpRequest.Builder request(String lastEventId) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/v1/events"))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/api/v1/events"))
+                .header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(20));
         return lastEventId == null ? builder : builder.header("Last-Event-ID", lastEventId);
     }
@@ -196,12 +276,15 @@ class EventServiceTest {
             return line;
         }
 
-        /** The next event (comments skipped). */
+        /** The next event, or a heartbeat (a comment line) as an event named ":heartbeat" without data. */
         Event next() throws IOException {
             String id = null;
             String name = null;
             StringBuilder data = null;
             for (String line = nextLine(); !line.isEmpty() || data == null; line = nextLine()) {
+                if (line.startsWith(":") && data == null) {
+                    return new Event(null, line, null);
+                }
                 if (line.startsWith("id:")) {
                     id = field(line, 3);
                 } else if (line.startsWith("event:")) {

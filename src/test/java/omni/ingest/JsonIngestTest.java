@@ -209,6 +209,23 @@ class JsonIngestTest {
     }
 
     @Test
+    void findsEveryNewlineWhereverItFalls() {
+        java.util.Random random = new java.util.Random(11);
+        for (int round = 0; round < 2000; round++) {
+            byte[] line = new byte[random.nextInt(40)];
+            for (int k = 0; k < line.length; k++) {
+                line[k] = (byte) (random.nextInt(5) == 0 ? '\n' : random.nextInt(256));
+            }
+            int from = line.length == 0 ? 0 : random.nextInt(line.length);
+            int expected = from;
+            while (expected < line.length && line[expected] != '\n') {
+                expected++;
+            }
+            assertEquals(expected, JsonItemReader.indexOfNewline(line, from, line.length));
+        }
+    }
+
+    @Test
     void atMostTenThousandItems() {
         String ten = ("," + VALID).repeat(TransferBatch.ITEM_COUNT_MAX).substring(1);
         assertEquals(IngestOutcome.OK, parse("[" + ten + "]", false));

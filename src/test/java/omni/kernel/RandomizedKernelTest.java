@@ -91,6 +91,11 @@ class RandomizedKernelTest {
             assertEquals(e.getValue().seq, state.seq, where + " seq " + e.getKey());
             assertEquals(e.getValue().transferCount, state.transferCount, where + " count " + e.getKey());
         }
+        kernel.forEachAccount((account, balance, seq, transferCount) -> {
+            ReferenceLedger.Account expected = reference.accounts.get(account);
+            assertTrue(expected != null, where + " kernel has an account the model lacks: " + account);
+            assertEquals(expected.balance.longValueExact(), balance, where + " visited balance " + account);
+        });
         assertEquals(reference.tips.size(), kernel.tipCount(), where + " tip count");
         byte[] tips = new byte[64 * 32];
         int count = kernel.tips(64, tips);

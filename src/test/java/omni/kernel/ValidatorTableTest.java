@@ -32,26 +32,8 @@ class ValidatorTableTest {
         boolean ingestMalformed;
 
         void writeTo(TransferBatch batch) {
-            batch.clear();
-            int i = batch.count++;
-            batch.sender[i] = sender;
-            batch.receiver[i] = receiver;
-            batch.amount[i] = amount;
-            batch.seq[i] = seq;
-            batch.timestamp[i] = timestamp;
-            batch.parentCount[i] = parents.length;
-            batch.parentOffset[i] = batch.reserveParents(parents.length);
-            for (int k = 0; k < parents.length; k++) {
-                System.arraycopy(parents[k], 0, batch.parents, batch.parentOffset[i] + 32 * k, 32);
-            }
-            batch.memoSize[i] = memo.length;
-            batch.memoOffset[i] = batch.reserveMemo(memo.length);
-            System.arraycopy(memo, 0, batch.memos, batch.memoOffset[i], memo.length);
-            batch.idGiven[i] = givenId != null;
-            if (givenId != null) {
-                System.arraycopy(givenId, 0, batch.givenId, 0, 32);
-            }
-            batch.result[i] = (ingestMalformed ? Result.MALFORMED : Result.ACCEPTED).code();
+            RandomizedKernelTest.fill(batch, List.of(new ReferenceLedger.Tx(sender, receiver, amount, seq, timestamp,
+                    parents, memo, givenId, ingestMalformed)), false);
         }
     }
 
@@ -103,6 +85,13 @@ class ValidatorTableTest {
     }
 
     static List<Row> rows() {
+        List<Row> rows = new java.util.ArrayList<>(precedenceRows());
+        rows.addAll(meetingRows());
+        return rows;
+    }
+
+    /** One row per result in precedence order, then boundaries that must pass. */
+    static List<Row> precedenceRows() {
         return List.of(
             new Row("malformed (as ingest marks it)", Result.MALFORMED, -1, item -> item.ingestMalformed = true),
             new Row("malformed (negative amount built by hand)", Result.MALFORMED, -1, item -> item.amount = -5),
@@ -136,8 +125,12 @@ class ValidatorTableTest {
             new Row("accepted: issuer down to exactly -(2^63-1)", Result.ACCEPTED, 3, ValidatorTableTest::issueAll),
             new Row("accepted: equal timestamp to parent", Result.ACCEPTED, 3, item -> item.timestamp = NOW_MS),
             new Row("seq_reused: issuer seq 0 (genesis has it)", Result.SEQ_REUSED, -1, ValidatorTableTest::issuerSeqZero),
-            new Row("seq_gap: seq 0 of an account", Result.SEQ_GAP, -1, item -> item.seq = 0),
-            // two failures meet: the earlier wins
+            new Row("seq_gap: seq 0 of an account", Result.SEQ_GAP, -1, item -> item.seq = 0));
+    }
+
+    /** Two failures meet: the earlier one wins. */
+    static List<Row> meetingRows() {
+        return List.of(
             new Row("id_mismatch beats amount 0", Result.ID_MISMATCH, -1, item -> {
                 item.givenId = filled(7);
                 item.amount = 0;

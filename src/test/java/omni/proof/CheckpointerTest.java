@@ -144,6 +144,56 @@ class CheckpointerTest {
     }
 
     @Test
+    void announcedCommitsAreSealedWithoutReadingStorageAndGiveTheSameChain(@TempDir Path dir) throws Exception {
+        NodeKey key = NodeKey.loadOrCreate(dir);
+        MemoryCheckpointStore told = new MemoryCheckpointStore();
+        MemoryCheckpointStore untold = new MemoryCheckpointStore();
+        Checkpointer fromMemory = new Checkpointer(told, key, cache(told), 1000, c -> { });
+        Checkpointer fromStorage = new Checkpointer(untold, key, cache(untold), 1000, c -> { });
+        fromMemory.sealOnce();
+        fromStorage.sealOnce();
+        Random random = new Random(7);
+        for (int round = 0; round < 3; round++) {
+            int count = 1 + random.nextInt(50);
+            byte[] ids = new byte[count * 32];
+            long first = told.lastPosition() + 1;
+            for (int i = 0; i < count; i++) {
+                Transfer t = TestTransfers.random(random);
+                told.append(t);
+                untold.append(t);
+                System.arraycopy(t.id(), 0, ids, i * 32, 32);
+            }
+            fromMemory.committed(first, first + count - 1, ids, 0);
+            int reads = told.readIdsCalls;
+            Checkpoint a = fromMemory.sealOnce();
+            assertEquals(reads, told.readIdsCalls, "sealed from the announced ids");
+            Checkpoint b = fromStorage.sealOnce();
+            assertArrayEquals(b.root(), a.root());
+            assertEquals(b.count(), a.count());
+        }
+        // Not told about the next commit: read from storage.
+        told.append(TestTransfers.random(random));
+        int reads = told.readIdsCalls;
+        fromMemory.sealOnce();
+        assertEquals(reads + 1, told.readIdsCalls);
+        assertTrue(ChainAudit.run(told, key.publicKey(), (s, l, f) -> { }).ok());
+    }
+
+    @Test
+    void aStoreBehindItsCheckpointsIsRefusedNotSealed(@TempDir Path dir) throws Exception {
+        MemoryCheckpointStore store = new MemoryCheckpointStore();
+        NodeKey key = NodeKey.loadOrCreate(dir);
+        appendRandom(store, new Random(8), 3);
+        Checkpoint sealed = new Checkpointer(store, key, cache(store), 1000, c -> { }).sealOnce();
+        MemoryCheckpointStore behind = new MemoryCheckpointStore(); // e.g. restored from an older backup
+        behind.overwrite(sealed);
+        StorageException e = assertThrows(StorageException.class,
+                () -> new Checkpointer(behind, key, cache(behind), 1000, c -> { }).sealOnce());
+        assertTrue(e.getMessage().contains("committed up to position 0 but checkpoint 1 already seals up to 3"),
+                e.getMessage());
+    }
+
+    @Test
     void gaugesAreRegisteredWhileRunning(@TempDir Path dir) throws Exception {
         MemoryCheckpointStore store = new MemoryCheckpointStore();
         Checkpointer checkpointer = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
@@ -163,6 +213,14 @@ class CheckpointerTest {
         } finally {
             checkpointer.close();
         }
+        assertTrue(io.helidon.metrics.api.Metrics.globalRegistry().gauge("omni_checkpoint_height", List.of()).isEmpty());
+        Checkpointer neverStarted = new Checkpointer(store, NodeKey.loadOrCreate(dir), cache(store), 10, c -> { });
+        neverStarted.close(); // a shutdown that comes before the start: the start must not run it after all
+        neverStarted.start();
+        long seq = store.latestCheckpoint().seq();
+        store.append(TestTransfers.random(new Random(9)));
+        Thread.sleep(100); // ten intervals of the closed checkpointer
+        assertEquals(seq, store.latestCheckpoint().seq(), "nothing sealed after close");
         assertTrue(io.helidon.metrics.api.Metrics.globalRegistry().gauge("omni_checkpoint_height", List.of()).isEmpty());
     }
 }
