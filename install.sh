@@ -2,7 +2,6 @@
 # OMNI installer, builder and test runner. Run ./install.sh --help.
 set -euo pipefail
 
-JAVA_FEATURE_MIN=21
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 # Ports of the full topology (design note): PostgreSQL 15432, Redis 16379, Prometheus 19090.
 SERVICES_PG_PORT=15432
@@ -23,6 +22,7 @@ Usage: ./install.sh [COMMAND] [--force]
   --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
                 Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
                 $SERVICES_DIR; prints the settings that point OMNI at them.
+  --stop-services  Stops what --services started (data is kept).
   --help        This text.
 
 Environment: OMNI_JAVA or JAVA_HOME pick the JDK; OMNI_MAVEN_ARGS adds Maven arguments (e.g. -o).
@@ -33,18 +33,9 @@ USAGE
 say() { echo "install.sh: $*"; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 
-# Feature version of a java binary from <home>/release (no JVM start), else from -version.
-java_feature() {
-    local bin="$1" home version
-    home="$(dirname "$(dirname "$(readlink -f "$bin")")")"
-    if [[ -f "$home/release" ]]; then
-        version="$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")"
-    else
-        version="$("$bin" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)"
-    fi
-    version="${version#1.}"
-    echo "${version%%[.+-]*}"
-}
+# java_feature BIN (feature version of a java binary) and java_bin, shared with the launcher.
+# shellcheck source=dist/omni
+source "$ROOT/dist/omni"
 
 # A JDK home (with javac) of Java 21+: OMNI_JAVA, JAVA_HOME, java on PATH, newest of /usr/lib/jvm/*.
 find_jdk() {
@@ -111,16 +102,19 @@ install_jar() {
 # Starts the new jar once (free port, throw-away data directory) so that the launcher's class-data archive
 # exists before the first real start, which then reaches ready in about half the CPU time.
 train_startup() {
-    local tmp pid i
+    local tmp pid i port
     [[ "${OMNI_CDS_DIR:-}" == off ]] && return 0
     tmp="$(mktemp -d)"
-    "$ROOT/dist/omni" --http-host 127.0.0.1 --http-port 0 --data-dir "$tmp/data" >"$tmp/out" 2>&1 &
+    OMNI_AOT_TRAINING=1 "$ROOT/dist/omni" --http-host 127.0.0.1 --http-port 0 --data-dir "$tmp/data" >"$tmp/out" 2>&1 &
     pid=$!
     for ((i = 0; i < 300; i++)); do
         grep -q " ready at " "$tmp/out" && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
+    # One call of the kinds a start makes, so that their classes are in the archive too.
+    port="$(sed -n 's/.* ready at http:\/\/[^:]*:\([0-9]*\) .*/\1/p' "$tmp/out")"
+    [[ -n "$port" ]] && curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 || true
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     grep -q " ready at " "$tmp/out" || { cat "$tmp/out" >&2; rm -rf "$tmp"; die "the built jar did not start"; }
@@ -194,6 +188,8 @@ run_tests() {
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0
+    # Reports of an earlier run must not show up in this run's summary.
+    rm -rf "$ROOT/target/surefire-reports" "$ROOT/target/failsafe-reports"
     # shellcheck disable=SC2086
     (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} verify) || status=$?
     test_summary
@@ -266,6 +262,21 @@ services_prometheus() {
     say "Prometheus up on 127.0.0.1:$SERVICES_PROMETHEUS_PORT, scraping :18000/metrics"
 }
 
+stop_services() {
+    local version pid_file="$SERVICES_DIR/prometheus/prometheus.pid"
+    if [[ -f "$pid_file" ]] && kill "$(cat "$pid_file")" 2>/dev/null; then say "stopped Prometheus"; fi
+    rm -f "$pid_file"
+    if redis_up "$SERVICES_REDIS_PORT"; then
+        redis-cli -h 127.0.0.1 -p "$SERVICES_REDIS_PORT" shutdown >/dev/null 2>&1 || true
+        say "stopped Redis on :$SERVICES_REDIS_PORT"
+    fi
+    version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
+    if [[ -n "$version" && -d "/etc/postgresql/$version/omni" ]] && pg_up "$SERVICES_PG_PORT"; then
+        pg_ctlcluster --skip-systemctl-redirect "$version" omni stop
+        say "stopped PostgreSQL cluster 'omni' on :$SERVICES_PG_PORT (data kept)"
+    fi
+}
+
 main() {
     local command="build" force=no arg
     for arg in "$@"; do
@@ -274,6 +285,7 @@ main() {
             --force) force=yes ;;
             test) command=test ;;
             --services) command=services ;;
+            --stop-services) command=stop-services ;;
             *) usage >&2; die "unknown argument: $arg" ;;
         esac
     done
@@ -281,6 +293,7 @@ main() {
         build) build "$force" ;;
         test) run_tests ;;
         services) start_services ;;
+        stop-services) stop_services ;;
     esac
 }
 

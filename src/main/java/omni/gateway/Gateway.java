@@ -120,12 +120,18 @@ public final class Gateway {
     }
 
     /** Starts the server on the configured host and port; returns once it accepts connections. */
-    public Gateway start() {
+    public Gateway start() throws IOException {
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.httpHost())
                 .port(settings.httpPort());
         configure(builder);
-        server = builder.build().start();
+        WebServer started = builder.build().start();
+        if (!started.isRunning()) {
+            // Helidon logs why (e.g. the port is in use) and returns a server that is not running.
+            throw new IOException("cannot listen on " + settings.httpHost() + ":" + settings.httpPort()
+                    + " (port in use or address not available; see the log above)");
+        }
+        server = started;
         return this;
     }
 

@@ -48,16 +48,18 @@ class JarSmokeIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        Path stderr = dataDir.resolveSibling(dataDir.getFileName() + ".stderr.log");
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "--http-host", "127.0.0.1",
                 "--http-port", Integer.toString(port), "--data-dir", dataDir.toString())
                 .directory(dataDir.toFile())
-                .redirectErrorStream(true);
+                // stdout carries only the start-up lines; logs go to stderr, kept beside the data for failures.
+                .redirectError(stderr.toFile());
         pb.environment().put("OMNI_JAR", JAR.toString());
         pb.environment().put("OMNI_CDS_DIR", cdsDir.toString());
         long launchedNs = System.nanoTime();
         Process process = pb.start();
         URI base = URI.create("http://127.0.0.1:" + port);
-        return new Launch(process, base, waitForReady(base, launchedNs, process));
+        return new Launch(process, base, waitForReady(base, launchedNs, process, stderr));
     }
 
     private static void stop(Process process) throws InterruptedException {
@@ -108,12 +110,13 @@ class JarSmokeIT {
         }
     }
 
-    private long waitForReady(URI base, long launchedNs, Process process) throws Exception {
+    private long waitForReady(URI base, long launchedNs, Process process, Path stderr) throws Exception {
         long deadlineNs = launchedNs + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadlineNs) {
             if (!process.isAlive()) {
                 throw new AssertionError("omni exited with " + process.exitValue() + ": "
-                        + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                        + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                        + " (stderr in " + stderr + ")");
             }
             try {
                 if (send(base, "GET", "/health/ready", null).statusCode() == 200) {

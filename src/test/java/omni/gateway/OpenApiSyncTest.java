@@ -48,4 +48,23 @@ class OpenApiSyncTest {
             shutdown.run();
         }
     }
+
+    @Test
+    void everyReferenceResolves() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode doc = Json.MAPPER.readTree(Json.bytes(OpenApi.assemble("test")));
+        Set<String> unresolved = new TreeSet<>();
+        collectUnresolved(doc, doc, unresolved);
+        assertThat("$ref targets missing from the OpenAPI document", unresolved, empty());
+    }
+
+    private static void collectUnresolved(com.fasterxml.jackson.databind.JsonNode root,
+                                          com.fasterxml.jackson.databind.JsonNode node, Set<String> out) {
+        if (node.isObject() && node.has("$ref")) {
+            String ref = node.get("$ref").asText();
+            if (!ref.startsWith("#/") || root.at(ref.substring(1)).isMissingNode()) {
+                out.add(ref);
+            }
+        }
+        node.forEach(child -> collectUnresolved(root, child, out));
+    }
 }
