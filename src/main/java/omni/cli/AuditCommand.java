@@ -63,6 +63,11 @@ public final class AuditCommand implements Callable<Integer>, ConfiguredCommand 
         }
         try (Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
                 settings.string(Setting.DB_PASSWORD), settings.dataDir())) {
+            if (!store.holdsLedger()) {
+                System.err.println("omni audit: no ledger on " + store.description() + "; nothing to audit"
+                        + " (check --data-dir or OMNI_DB_URL)");
+                return EXIT_CANNOT_AUDIT;
+            }
             store.open(settings.ledgerName());
             return audit(store, settings, System.out, System.err);
         } catch (StorageException | IOException e) {

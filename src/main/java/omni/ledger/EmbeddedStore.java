@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -45,6 +46,11 @@ public final class EmbeddedStore extends JdbcStore {
         // goes to the file at once (not within a second), so an acknowledged transfer survives kill -9.
         this.url = "jdbc:h2:retry:" + directory.resolve("ledger")
                 + ";NON_KEYWORDS=VALUE;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" + extraSettings;
+    }
+
+    @Override
+    public boolean holdsLedger() {
+        return Files.isRegularFile(directory.resolve("ledger.mv.db"));
     }
 
     @Override

@@ -7,10 +7,12 @@ import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOut;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 
 /**
  * The production store: PostgreSQL through pgjdbc and HikariCP. Append is one binary COPY into
@@ -65,6 +67,24 @@ public final class PostgresStore extends JdbcStore {
     @Override
     String dialect() {
         return "postgresql";
+    }
+
+    @Override
+    public boolean holdsLedger() throws StoreException {
+        Properties credentials = new Properties();
+        if (user != null && !user.isEmpty()) {
+            credentials.setProperty("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            credentials.setProperty("password", password);
+        }
+        try (Connection c = DriverManager.getConnection(url, credentials);
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT to_regclass('transfers') IS NOT NULL")) {
+            return r.next() && r.getBoolean(1);
+        } catch (SQLException e) {
+            throw new StoreException("look for a ledger on " + description() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -17,6 +17,13 @@ public interface Store extends CheckpointStore, AutoCloseable {
     String description();
 
     /**
+     * Whether this storage already holds an OMNI ledger, found without creating anything (no file, no table):
+     * {@code omni audit} asks it so that auditing a wrong path or an empty database says so instead of creating
+     * a fresh ledger and calling it clean.
+     */
+    boolean holdsLedger() throws StoreException;
+
+    /**
      * Connect, apply migrations, write genesis at position 0 if empty; refuse (StoreException naming both)
      * if position 0 is the genesis of another ledger name. May be called again after it failed.
      */

@@ -33,6 +33,7 @@ final class LostAnswerStore implements Store {
 
     @Override public String kind() { return store.kind(); }
     @Override public String description() { return store.description(); }
+    @Override public boolean holdsLedger() throws StoreException { return store.holdsLedger(); }
     @Override public void open(String ledgerName) throws StoreException { store.open(ledgerName); }
     @Override public long lastPosition() throws StoreException { return store.lastPosition(); }
     @Override public void scan(long from, long to, TransferBatch scratch, ScanConsumer consumer) throws StoreException {
