@@ -107,8 +107,9 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
     }
 
     /**
-     * Builds and starts every component of a node. Shutdown hooks are registered in stop order: the gateway
-     * drains first, then the checkpointer, the engine (which commits what it sequenced), the bus, the store.
+     * Builds and starts every component of a node. Shutdown hooks are registered in stop order: event streams
+     * close, the gateway drains, then the checkpointer, the engine (which commits what it sequenced), the bus,
+     * the store.
      */
     public static Node start(Settings settings, Shutdown shutdown) throws IOException {
         Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
@@ -134,7 +135,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 .nodeField("publicKey", key::publicKeyHex)
                 .component("storage", () -> storageInfo(settings, store))
                 .component("bus", () -> busInfo(bus.state()))
-                .component("cluster", () -> clusterInfo(settings))
+                .component("cluster", ServeCommand::clusterInfo)
                 .build();
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
@@ -187,10 +188,14 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         return new ComponentInfo(store.kind(), storageTarget(settings), !settings.dbUrl().isEmpty(), store.description());
     }
 
-    private static String storageTarget(Settings settings) {
-        return settings.dbUrl().isEmpty()
-                ? settings.dataDir().resolve("ledger").toString()
-                : settings.dbUrl().substring("jdbc:postgresql://".length());
+    /** Where the ledger lives, without the URL's query string (it may carry a password). */
+    static String storageTarget(Settings settings) {
+        if (settings.dbUrl().isEmpty()) {
+            return settings.dataDir().resolve("ledger").toString();
+        }
+        String target = settings.dbUrl().substring("jdbc:postgresql://".length());
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
     }
 
     static ComponentInfo busInfo(BusState state) {
@@ -199,7 +204,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
     }
 
-    static ComponentInfo clusterInfo(Settings settings) {
+    static ComponentInfo clusterInfo() {
         return new ComponentInfo("single", "this node", true, "single member");
     }
 
