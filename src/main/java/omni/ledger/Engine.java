@@ -312,16 +312,20 @@ public final class Engine implements AutoCloseable {
     private void runSequencer() {
         long nextProbeMs = 0;
         while (running) {
+            // Probe before waiting for work: at start the first probe opens and replays storage, and a wait on
+            // the empty queue first would hold every start back by a whole probe interval.
+            if (notReadyReason != null) {
+                long nowMs = System.currentTimeMillis();
+                if (nowMs >= nextProbeMs) {
+                    nextProbeMs = nowMs + PROBE_INTERVAL_MS;
+                    probe();
+                }
+            }
             BatchSlot slot = poll(sequencerQueue);
             String reason = notReadyReason;
             if (reason != null) {
                 if (slot != null) {
                     slot.complete(reason);
-                }
-                long nowMs = System.currentTimeMillis();
-                if (nowMs >= nextProbeMs) {
-                    nextProbeMs = nowMs + PROBE_INTERVAL_MS;
-                    probe();
                 }
             } else if (slot == null) {
                 checkIdleStorage();
