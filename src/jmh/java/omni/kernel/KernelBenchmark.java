@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgs = {"-Xmx8g", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages"})
+@Fork(value = 1, jvmArgs = {"-Xmx8g", "-XX:+UseParallelGC"})
 public class KernelBenchmark {
     static final int BATCH_SIZE = 1_000;
     static final int ACCOUNT_COUNT = 100_000;
