@@ -75,7 +75,7 @@ public final class KernelMemory {
                 receiver = receiver == sender ? 1 + sender % ACCOUNT_COUNT : receiver;
                 add(batch, sender, receiver, issue ? 1_000_000_000L : 1, ++seqOf[(int) sender], previous);
             }
-            Kernel.validateStateless(batch, 0, batch.count, true, 1_764_130_000_000L, ids);
+            StatelessPool.validateRange(batch, 0, batch.count, true, 1_764_130_000_000L, ids);
             kernel.validateStateful(batch);
             for (int i = 0; i < batch.count; i++) {
                 if (batch.result[i] != Result.ACCEPTED.code()) {
