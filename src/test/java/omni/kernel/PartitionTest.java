@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import omni.kernel.ReferenceLedger.Tx;
 import org.junit.jupiter.api.Test;
@@ -109,6 +112,53 @@ class PartitionTest {
         assertEquals(Result.ACCEPTED, move.result(0));
         assertTrue(kernel.account(6, state));
         assertEquals(107, state.balance);
+    }
+
+    @Test
+    void readersSeeAPartitionAbsentOrWholeWhileItIsDroppedAndLoaded() throws InterruptedException {
+        long seed = Long.getLong("omni.seed", System.nanoTime());
+        System.out.println("PartitionTest seed=" + seed);
+        Random random = new Random(seed);
+        Kernel kernel = KernelTest.newKernel();
+        ReferenceLedger reference = new ReferenceLedger("omni");
+        runBatches(kernel, reference, new Generator(random, reference), new TransferBatch(), random, 4, seed);
+        int partition = kernel.partitionOf(mostUsedAccount(reference));
+        long[] accountIds = reference.accounts.keySet().stream().filter(a -> kernel.partitionOf(a) == partition)
+                .mapToLong(Long::longValue).toArray();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<String> failure = new AtomicReference<>();
+        AtomicLong absent = new AtomicLong();
+        AtomicLong whole = new AtomicLong();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            AccountState state = new AccountState();
+            while (!done.get() && failure.get() == null) {
+                for (long account : accountIds) {
+                    ReferenceLedger.Account expected = reference.accounts.get(account);
+                    boolean found = kernel.account(account, state);
+                    (found ? whole : absent).incrementAndGet();
+                    boolean right = found ? state.balance == expected.balance.longValueExact()
+                            && state.seq == expected.seq && state.transferCount == expected.transferCount
+                            : state.balance == 0 && state.seq == 0 && state.transferCount == 0;
+                    if (!right) {
+                        failure.set("account " + account + " found=" + found + " balance=" + state.balance);
+                    }
+                }
+            }
+        });
+        for (int round = 0; round < 2_000 && failure.get() == null; round++) {
+            kernel.dropPartition(partition);
+            PartitionLoad load = kernel.startLoad(partition);
+            for (long account : accountIds) {
+                ReferenceLedger.Account a = reference.accounts.get(account);
+                load.put(account, a.balance.longValueExact(), a.seq, a.transferCount);
+            }
+            kernel.loadPartition(load);
+        }
+        done.set(true);
+        reader.join();
+        assertEquals(null, failure.get(), "seed=" + seed);
+        assertTrue(absent.get() + whole.get() > 0, "reads: " + absent.get() + " absent, " + whole.get() + " whole");
+        RandomizedKernelTest.assertSameState(reference, kernel, "after reloads, seed=" + seed);
     }
 
     private static void runBatches(Kernel kernel, ReferenceLedger reference, Generator generator, TransferBatch batch,
