@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -129,9 +131,10 @@ class PartitionTest {
         AtomicReference<String> failure = new AtomicReference<>();
         AtomicLong absent = new AtomicLong();
         AtomicLong whole = new AtomicLong();
+        CountDownLatch firstPass = new CountDownLatch(1);
         Thread reader = Thread.ofPlatform().start(() -> {
             AccountState state = new AccountState();
-            while (!done.get() && failure.get() == null) {
+            do {
                 for (long account : accountIds) {
                     ReferenceLedger.Account expected = reference.accounts.get(account);
                     boolean found = kernel.account(account, state);
@@ -143,8 +146,10 @@ class PartitionTest {
                         failure.set("account " + account + " found=" + found + " balance=" + state.balance);
                     }
                 }
-            }
+                firstPass.countDown();
+            } while (!done.get() && failure.get() == null);
         });
+        assertTrue(firstPass.await(60, TimeUnit.SECONDS), "the reader started");
         for (int round = 0; round < 2_000 && failure.get() == null; round++) {
             kernel.dropPartition(partition);
             PartitionLoad load = kernel.startLoad(partition);
@@ -157,7 +162,7 @@ class PartitionTest {
         done.set(true);
         reader.join();
         assertEquals(null, failure.get(), "seed=" + seed);
-        assertTrue(absent.get() + whole.get() > 0, "reads: " + absent.get() + " absent, " + whole.get() + " whole");
+        System.out.println("PartitionTest reads: " + absent.get() + " absent, " + whole.get() + " whole");
         RandomizedKernelTest.assertSameState(reference, kernel, "after reloads, seed=" + seed);
     }
 
