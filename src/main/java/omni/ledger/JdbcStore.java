@@ -527,11 +527,23 @@ abstract class JdbcStore implements Store {
         if (p == null) {
             return false;
         }
+        boolean answers;
         try (Connection c = p.getConnection()) {
-            return c.isValid((int) (VALIDATION_TIMEOUT_MS / 1000)) && writable(c);
+            answers = c.isValid((int) (VALIDATION_TIMEOUT_MS / 1000)) && writable(c);
         } catch (SQLException | RuntimeException e) {
-            return false;
+            answers = false;
         }
+        if (!answers) {
+            // A connection can outlive the database behind it without the pool noticing (H2 closes its store
+            // after a failed write, e.g. on a full disk, and its error codes do not say "connection broken"),
+            // so a failed probe retires every pooled connection: the next probe opens the database afresh.
+            p.getHikariPoolMXBean().softEvictConnections();
+            HikariDataSource reads = pool;
+            if (reads != null && reads != p) {
+                reads.getHikariPoolMXBean().softEvictConnections();
+            }
+        }
+        return answers;
     }
 
     @Override
