@@ -527,23 +527,28 @@ abstract class JdbcStore implements Store {
         if (p == null) {
             return false;
         }
-        boolean answers;
         try (Connection c = p.getConnection()) {
-            answers = c.isValid((int) (VALIDATION_TIMEOUT_MS / 1000)) && writable(c);
-        } catch (SQLException | RuntimeException e) {
-            answers = false;
-        }
-        if (!answers) {
-            // A connection can outlive the database behind it without the pool noticing (H2 closes its store
-            // after a failed write, e.g. on a full disk, and its error codes do not say "connection broken"),
-            // so a failed probe retires every pooled connection: the next probe opens the database afresh.
-            p.getHikariPoolMXBean().softEvictConnections();
-            HikariDataSource reads = pool;
-            if (reads != null && reads != p) {
-                reads.getHikariPoolMXBean().softEvictConnections();
+            return c.isValid((int) (VALIDATION_TIMEOUT_MS / 1000)) && writable(c);
+        } catch (SQLException e) {
+            if (databaseClosedUnderPool(e)) {
+                // The pool's connections outlived the database behind them, and nothing in the error says
+                // "connection broken", so the pool would keep handing them out: retire them all, and the next
+                // probe opens the database afresh.
+                p.getHikariPoolMXBean().softEvictConnections();
+                HikariDataSource reads = pool;
+                if (reads != null && reads != p) {
+                    reads.getHikariPoolMXBean().softEvictConnections();
+                }
             }
+            return false;
+        } catch (RuntimeException e) {
+            return false;
         }
-        return answers;
+    }
+
+    /** Whether {@code e} says the database closed while the pool kept its connections; false unless a store knows. */
+    boolean databaseClosedUnderPool(SQLException e) {
+        return false;
     }
 
     @Override
