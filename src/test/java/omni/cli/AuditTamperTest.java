@@ -1,5 +1,6 @@
 package omni.cli;
 
+import omni.ReliabilityLog;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -71,11 +72,21 @@ class AuditTamperTest {
         final String what;
         final String expectedFinding;
         final Tampering tampering;
+        /** The statement as the README shows it. */
+        final String sql;
 
         Kind(String what, String expectedFinding, Tampering tampering) {
             this.what = what;
             this.expectedFinding = expectedFinding;
             this.tampering = tampering;
+            this.sql = switch (what.substring(0, what.indexOf(' '))) {
+                case "amount" -> "UPDATE transfers SET amount = amount + 1";
+                case "parent" -> "UPDATE transfers SET parents = (32 zero bytes)";
+                case "id" -> "UPDATE transfers SET id = (32 bytes 0xab)";
+                case "checkpoint" -> "UPDATE checkpoints SET root = (32 zero bytes) WHERE seq = 1";
+                case "projected" -> "UPDATE account_balances SET balance = balance + 1 WHERE account = " + TAMPERED_ACCOUNT;
+                default -> "DELETE FROM transfers";
+            } + (what.contains("position") ? " WHERE position = " + TAMPERED_POSITION : "");
         }
     }
 
@@ -132,6 +143,9 @@ class AuditTamperTest {
                     after);
         }
         System.out.println("audit tamper: " + kind.what + " on " + storeName + " -> exit 1, found: \"" + found + "\"");
+        ReliabilityLog.held("Tampering: " + kind.what + " (" + storeName + ")", TRANSFER_COUNT
+                + " transfers in 2 checkpoints, then " + kind.sql + " behind the node's back",
+                "omni audit exit 1, found `" + found + "`");
     }
 
     /** Runs {@code omni audit} with {@code options}; answers the exit code and the report, one line each. */

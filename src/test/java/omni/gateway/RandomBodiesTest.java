@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import omni.ReliabilityLog;
 import omni.cli.ServeCommand;
 import omni.cli.Shutdown;
 import omni.config.Setting;
@@ -86,6 +87,9 @@ class RandomBodiesTest {
         System.out.println("RandomBodiesTest: " + BODY_COUNT + " random bodies, " + changedCount
                 + " held valid transfers and changed the state, " + accepted[0] + " transfers accepted in all");
         assertTrue(changedCount > 0 && changedCount < BODY_COUNT, "both kinds of body were tried: " + changedCount);
+        ReliabilityLog.held("Random bodies posted to a node", BODY_COUNT + " bodies (random bytes, mangled and "
+                + "valid transfers, JSON and NDJSON), seed " + seed, "state changed only for the " + changedCount
+                + " bodies that held valid transfers (" + accepted[0] + " accepted)");
     }
 
     /** The answer's accepted count (0 for a whole-request error); checks one result per item. */
