@@ -17,7 +17,8 @@ Usage: ./install.sh [COMMAND] [--force]
                 Skips the build when dist/omni.jar is newer than every source (--force rebuilds).
                 Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
   test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
-                installed but down (installs them with apt-get when run as root and they are missing), then runs
+                installed but down (installs them, and chromium with chromium-driver for the console's browser
+                tests, with apt-get when run as root and they are missing), then runs
                 mvn verify: unit and server tests, the shaded jar, and the smoke test of dist/omni with that jar.
   --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
                 Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
@@ -182,9 +183,17 @@ ensure_redis() {
     wait_for Redis redis_up 6379
 }
 
+# The console's browser tests drive Debian's chromium through /usr/bin/chromedriver (Selenium downloads nothing).
+ensure_chromium() {
+    [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && { say "chromium and chromedriver are installed"; return 0; }
+    apt_install chromium chromium-driver || die "the console tests need /usr/bin/chromium and /usr/bin/chromedriver;" \
+        "install them (apt-get install chromium chromium-driver) or run this as root so that they can be installed"
+}
+
 run_tests() {
     ensure_postgres
     ensure_redis
+    ensure_chromium
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0

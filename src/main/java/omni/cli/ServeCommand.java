@@ -19,6 +19,9 @@ import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
+import omni.console.ConsoleService;
+import omni.console.ConsoleSource;
+import omni.console.SecurityHeaders;
 import omni.gateway.ComponentInfo;
 import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
@@ -127,11 +130,18 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
+        EngineTransferLookup lookup = new EngineTransferLookup(engine);
+        Prover prover = new Prover(store, levels, key.publicKey());
+        var consoleSampler = ConsoleService.sampler();
+        ConsoleSource consoleSource = new ConsoleSource(engine, store, lookup, prover,
+                settings.longValue(Setting.CHECKPOINT_INTERVAL_MS));
+        // The node serves plain HTTP; when it serves TLS this flag makes the console's session cookie Secure.
+        boolean tls = false;
         Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
-                .api(new CheckpointService(store),
-                        new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
-                                key.publicKey()),
-                        events)
+                .api(new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()), events)
+                .mountBuilt("/", g -> new ConsoleService(g, consoleSource, consoleSampler, tls))
+                .feature(ConsoleService.assets())
+                .filter(new SecurityHeaders())
                 .nodeField("publicKey", key::publicKeyHex)
                 .component("storage", () -> storageInfo(settings, store))
                 .component("bus", () -> busInfo(bus.state()))
@@ -140,6 +150,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
         shutdown.register("gateway", gateway::stop);
+        shutdown.register("console", consoleSampler::close);
         shutdown.register("checkpointer", checkpointer::close);
         shutdown.register("engine", engine);
         shutdown.register("bus", bus);
