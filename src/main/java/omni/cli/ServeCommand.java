@@ -19,7 +19,7 @@ import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
-import omni.gateway.ComponentInfo;
+import omni.ledger.ComponentInfo;
 import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
