@@ -74,12 +74,13 @@
       badge();
     });
     document.body.addEventListener('click', function (e) {
-      var link = e.target.closest('a.transfer-link, a.account-link');
+      var link = e.target.closest('a.transfer-link, a.account-link, a.history-link');
       if (!link) { return; }
       e.preventDefault();
       var url = link.classList.contains('transfer-link')
         ? '/console/transfer?id=' + encodeURIComponent(link.dataset.id)
-        : '/console/account?id=' + encodeURIComponent(link.dataset.account);
+        : '/console/account?id=' + encodeURIComponent(link.dataset.account)
+          + (link.dataset.before ? '&before=' + encodeURIComponent(link.dataset.before) : '');
       htmx.ajax('GET', url, '#explorer-result');
     });
     badge();

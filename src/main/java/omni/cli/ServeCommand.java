@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import java.util.Map;
 import java.util.logging.Logger;
@@ -22,7 +23,7 @@ import omni.config.SettingsException;
 import omni.console.ConsoleService;
 import omni.console.ConsoleSource;
 import omni.console.SecurityHeaders;
-import omni.gateway.ComponentInfo;
+import omni.ledger.ComponentInfo;
 import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
@@ -30,6 +31,7 @@ import omni.gateway.ProofService;
 import omni.gateway.TransactionService;
 import omni.ledger.Engine;
 import omni.ledger.EngineTransferLookup;
+import omni.ledger.LocalLedger;
 import omni.ledger.Store;
 import omni.ledger.StoreEventSource;
 import omni.ledger.Stores;
@@ -133,7 +135,13 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         EngineTransferLookup lookup = new EngineTransferLookup(engine);
         Prover prover = new Prover(store, levels, key.publicKey());
         var consoleSampler = ConsoleService.sampler();
-        ConsoleSource consoleSource = new ConsoleSource(engine, store, lookup, prover,
+        // The console reads the same records as the API: through the node's Ledger.
+        AtomicReference<Gateway> gatewayRef = new AtomicReference<>();
+        LocalLedger ledger = new LocalLedger(engine, store, lookup, prover, key.publicKey(),
+                new LocalLedger.Identity(settings.ledgerName(), "omni",
+                        () -> String.valueOf(gatewayRef.get().node().get("nodeId")),
+                        () -> storageInfo(settings, store), () -> busInfo(bus.state())));
+        ConsoleSource consoleSource = new ConsoleSource(ledger, engine::committedPosition,
                 settings.longValue(Setting.CHECKPOINT_INTERVAL_MS));
         // The node serves plain HTTP; when it serves TLS this flag makes the console's session cookie Secure.
         boolean tls = false;
@@ -147,6 +155,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 .component("bus", () -> busInfo(bus.state()))
                 .component("cluster", ServeCommand::clusterInfo)
                 .build();
+        gatewayRef.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
         shutdown.register("gateway", gateway::stop);

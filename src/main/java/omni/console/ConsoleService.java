@@ -6,8 +6,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,10 +24,8 @@ import io.helidon.webserver.staticcontent.StaticContentFeature;
 import omni.gateway.Caller;
 import omni.gateway.Gateway;
 import omni.kernel.Hex;
-import omni.proof.Checkpoint;
-import omni.proof.Proof;
-import omni.proof.StorageException;
-import omni.proof.Transfer;
+import omni.ledger.LedgerUnavailableException;
+import omni.ledger.ProofView;
 
 /**
  * The operator console at {@code /}: sign-in with a token, one page of panels, HTML fragments, and one event
@@ -47,6 +43,8 @@ public final class ConsoleService implements HttpService {
     /** Sealing is stale when the oldest unsealed transfer waits longer than this many intervals. */
     static final int STALE_INTERVALS = 3;
     static final int TIPS_SHOWN = 16;
+    /** Transfers per page of an account's history in the explorer: one screen. */
+    static final int HISTORY_PAGE_SIZE = 20;
     private static final Logger LOG = Logger.getLogger(ConsoleService.class.getName());
 
     private final Gateway gateway;
@@ -66,7 +64,7 @@ public final class ConsoleService implements HttpService {
         this.gateway = gateway;
         this.source = source;
         this.tls = tls;
-        this.panels = new Panels(gateway, source, sampler);
+        this.panels = new Panels(source, sampler);
     }
 
     /** The static assets: the console's CSS and JS under /static, the webjars (htmx, its SSE extension, uPlot). */
@@ -122,8 +120,7 @@ public final class ConsoleService implements HttpService {
         if (s == null) {
             return;
         }
-        Object key = gateway.node().get("publicKey");
-        Views.Page page = new Views.Page(s.csrfToken(), s.callerId(), key == null ? "" : key.toString(),
+        Views.Page page = new Views.Page(s.csrfToken(), s.callerId(), source.ledger().node().publicKey(),
                 panels.status(), panels.counters(), panels.ring(), panels.checkpoints(), panels.tips());
         html(res, render("page.jte", page));
     }
@@ -219,24 +216,11 @@ public final class ConsoleService implements HttpService {
             return;
         }
         try {
-            long position = source.lookup().positionOf(id);
-            Transfer t = position < 0 ? null : source.lookup().transferAt(position);
-            if (t == null) {
-                html(res, render("message.jte", "no committed transfer with id " + idHex));
-                return;
-            }
-            Checkpoint covering = source.prover().checkpointCovering(position);
-            List<String> parents = new ArrayList<>();
-            byte[] p = t.parents();
-            for (int i = 0; i < t.parentCount(); i++) {
-                parents.add(Hex.encode(p, i * 32, 32));
-            }
-            html(res, render("transfer.jte", new Views.TransferView(idHex, position, t.sender(), t.receiver(),
-                    Long.toUnsignedString(t.amount()), t.seq(), t.timestamp(), parents,
-                    new String(t.memo(), StandardCharsets.UTF_8),
-                    covering == null ? "not sealed yet" : "seq " + covering.seq())));
-        } catch (StorageException e) {
-            html(res, render("message.jte", "storage did not answer; try again"));
+            Views.Transfer t = panels.transfer(id);
+            html(res, t == null ? render("message.jte", "no committed transfer with id " + idHex)
+                    : render("transfer.jte", t));
+        } catch (LedgerUnavailableException e) {
+            html(res, render("message.jte", "the ledger cannot answer now (" + e.getMessage() + "); try again"));
         }
     }
 
@@ -244,15 +228,20 @@ public final class ConsoleService implements HttpService {
         if (require(req, res, false) == null) {
             return;
         }
-        String text = req.query().first("id").orElse("").trim();
         long account;
+        long before;
         try {
-            account = Long.parseUnsignedLong(text);
+            account = Long.parseUnsignedLong(req.query().first("id").orElse("").trim());
+            before = Long.parseLong(req.query().first("before").orElse(Long.toString(Long.MAX_VALUE)));
         } catch (NumberFormatException e) {
             html(res, render("message.jte", "an account is a number from 0 to 2^64-1"));
             return;
         }
-        html(res, render("account.jte", panels.account(account)));
+        try {
+            html(res, render("account.jte", panels.account(account, before)));
+        } catch (LedgerUnavailableException e) {
+            html(res, render("message.jte", "the ledger cannot answer now (" + e.getMessage() + "); try again"));
+        }
     }
 
     /** The proof as JSON for the browser to verify itself; the same document GET /api/v1/proofs/{id} answers. */
@@ -266,18 +255,17 @@ public final class ConsoleService implements HttpService {
             return;
         }
         try {
-            long position = source.lookup().positionOf(id);
-            Transfer t = position < 0 ? null : source.lookup().transferAt(position);
-            Proof proof = t == null || source.prover().checkpointCovering(position) == null ? null
-                    : source.prover().prove(t, position);
-            if (proof == null) {
-                res.status(position < 0 ? Status.NOT_FOUND_404 : Status.CONFLICT_409).send(position < 0
-                        ? "no transfer with this id" : "not sealed in a checkpoint yet; retry after the next one");
-                return;
+            ProofView view = source.ledger().proof(id);
+            switch (view.state()) {
+                case UNKNOWN -> res.status(Status.NOT_FOUND_404).send("no transfer with this id");
+                case NOT_SEALED -> res.status(Status.CONFLICT_409)
+                        .send("not sealed in a checkpoint yet; retry after the next one");
+                case SEALED -> res.header(HeaderNames.CONTENT_TYPE, "application/json").send(view.proof().toJson());
             }
-            res.header(HeaderNames.CONTENT_TYPE, "application/json").send(proof.toJson());
-        } catch (StorageException e) {
-            res.status(Status.SERVICE_UNAVAILABLE_503).header(HeaderNames.RETRY_AFTER, "1").send("storage did not answer");
+        } catch (LedgerUnavailableException e) {
+            res.status(Status.SERVICE_UNAVAILABLE_503)
+                    .header(HeaderNames.RETRY_AFTER, Integer.toString(LedgerUnavailableException.RETRY_AFTER_SECONDS))
+                    .send("the ledger cannot answer now");
         }
     }
 

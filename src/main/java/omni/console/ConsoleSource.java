@@ -1,14 +1,12 @@
 package omni.console;
 
-import omni.ledger.Engine;
-import omni.proof.CheckpointStore;
-import omni.proof.Prover;
-import omni.proof.TransferLookup;
+import java.util.function.LongSupplier;
+
+import omni.ledger.Ledger;
 
 /**
- * What the console reads, the same objects the API services read: the engine (readiness, committed position,
- * kernel state), the checkpoints, the transfer lookup and the prover.
+ * What the console reads: the same {@link Ledger} records the API answers, plus the committed position (for the
+ * checkpoint lag) and the sealing interval (for the stale warning).
  */
-public record ConsoleSource(Engine engine, CheckpointStore checkpoints, TransferLookup lookup, Prover prover,
-                            long checkpointIntervalMs) {
+public record ConsoleSource(Ledger ledger, LongSupplier committedPosition, long checkpointIntervalMs) {
 }

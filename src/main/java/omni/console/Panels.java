@@ -1,6 +1,8 @@
 package omni.console;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -10,15 +12,14 @@ import java.util.function.BooleanSupplier;
 
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.sse.SseSink;
-import omni.cluster.HazelcastPartitioning;
-import omni.gateway.ComponentInfo;
-import omni.gateway.Gateway;
-import omni.kernel.AccountState;
 import omni.kernel.Hex;
-import omni.kernel.Kernel;
-import omni.kernel.TransferBatch;
+import omni.ledger.AccountView;
+import omni.ledger.ClusterView;
+import omni.ledger.HistoryPage;
+import omni.ledger.LedgerUnavailableException;
+import omni.ledger.NodeView;
+import omni.ledger.TransferView;
 import omni.proof.Checkpoint;
-import omni.proof.StorageException;
 
 /**
  * Builds the console's panels from the node's live state, and pushes them over an event stream once per sampler
@@ -32,45 +33,46 @@ final class Panels {
     /** Distinct member colours in the stylesheet (classes m0 .. m7); a larger cluster reuses them. */
     static final int COLOUR_COUNT = 8;
 
-    private final Gateway gateway;
     private final ConsoleSource source;
     private final TpsSampler sampler;
 
-    Panels(Gateway gateway, ConsoleSource source, TpsSampler sampler) {
-        this.gateway = gateway;
+    Panels(ConsoleSource source, TpsSampler sampler) {
         this.source = source;
         this.sampler = sampler;
     }
 
     private String nodeId() {
-        return String.valueOf(gateway.node().get("nodeId"));
+        return source.ledger().node().nodeId();
     }
 
     Views.Status status() {
-        Map<String, Object> node = gateway.node();
-        ComponentInfo storage = gateway.component("storage");
-        ComponentInfo bus = gateway.component("bus");
-        ComponentInfo cluster = gateway.component("cluster");
+        NodeView node = source.ledger().node();
         List<String> alerts = new ArrayList<>();
-        if (!source.engine().isReady()) {
-            alerts.add("storage not ready: " + source.engine().notReadyReason());
+        String notReady = source.ledger().notReadyReason();
+        if (notReady != null) {
+            alerts.add("storage not ready: " + notReady);
         }
-        Object connected = bus.details().get("connected");
-        Object backlog = bus.details().get("backlog");
+        Object connected = node.bus().details().get("connected");
         if (Boolean.FALSE.equals(connected)) {
-            alerts.add("bus disconnected, backlog " + backlog + " events");
+            alerts.add("bus disconnected, backlog " + node.bus().details().get("backlog") + " events");
         }
         Views.Checkpoints cp = checkpoints();
         if (cp.stale()) {
             alerts.add("checkpoint stale: " + cp.lagTransfers() + " transfers unsealed for " + cp.lagIntervals()
                     + " intervals");
         }
-        Views.Ring ring = ring();
-        if (ring.movingCount() > 0) {
-            alerts.add(ring.movingCount() + " partitions moving");
+        ClusterView cluster = source.ledger().cluster();
+        for (ClusterView.Member m : cluster.members()) {
+            if (!ClusterView.MEMBER_ACTIVE.equals(m.state())) {
+                alerts.add("member " + m.id() + " is " + m.state());
+            }
         }
-        return new Views.Status(nodeId(), String.valueOf(node.get("version")), String.valueOf(node.get("ledger")),
-                storage, bus, cluster, !storage.production(), alerts);
+        Views.Ring ring = ring(cluster);
+        if (ring.movingCount() > 0) {
+            alerts.add(ring.movingCount() + " partitions moving (owner not an active member)");
+        }
+        return new Views.Status(node.nodeId(), node.version(), node.ledger(), node.storage(), node.bus(),
+                node.cluster(), !node.storage().production(), alerts);
     }
 
     Views.Counters counters() {
@@ -89,18 +91,40 @@ final class Panels {
                 List.of(new Views.MemberTps(nodeId(), accepted, rejected)), rows);
     }
 
-    /**
-     * The ring of partitions. This node runs as a single member, so it owns every partition and nothing moves;
-     * the view already carries owners, forwards and lease ages per member for a cluster to fill in.
-     */
     Views.Ring ring() {
-        int n = HazelcastPartitioning.PARTITION_COUNT;
-        String owner = nodeId();
-        List<Views.Slice> slices = new ArrayList<>(n);
-        for (int p = 0; p < n; p++) {
-            slices.add(new Views.Slice(p, arc(p, n), 0, owner, false));
+        return ring(source.ledger().cluster());
+    }
+
+    /**
+     * The ring in the cluster's order, each partition coloured by its owner. A partition whose owner is not an
+     * active member is drawn as moving: it is being handed over.
+     */
+    static Views.Ring ring(ClusterView cluster) {
+        Map<String, Integer> colourOf = new TreeMap<>();
+        Map<String, Boolean> active = new TreeMap<>();
+        for (ClusterView.Member m : cluster.members()) {
+            colourOf.put(m.id(), colourOf.size() % COLOUR_COUNT);
+            active.put(m.id(), ClusterView.MEMBER_ACTIVE.equals(m.state()));
         }
-        return new Views.Ring(n, slices, List.of(new Views.MemberRow(owner, 0, n, 0, "– (single member, no lease)")), 0);
+        Map<Integer, ClusterView.Partition> byId = new TreeMap<>();
+        cluster.partitions().forEach(p -> byId.put(p.id(), p));
+        int n = cluster.ring().size();
+        List<Views.Slice> slices = new ArrayList<>(n);
+        int moving = 0;
+        for (int i = 0; i < n; i++) {
+            ClusterView.Partition p = byId.get(cluster.ring().get(i));
+            boolean isMoving = !active.getOrDefault(p.owner(), false);
+            moving += isMoving ? 1 : 0;
+            slices.add(new Views.Slice(p.id(), arc(i, n), colourOf.getOrDefault(p.owner(), 0), p.owner(), isMoving));
+        }
+        List<Views.MemberRow> rows = new ArrayList<>();
+        for (ClusterView.Member m : cluster.members()) {
+            rows.add(new Views.MemberRow(m.id(), colourOf.get(m.id()), m.partitionsOwned(),
+                    cluster.members().size() == 1 ? "0 (single member)" : "not measured yet",
+                    cluster.members().size() == 1 && m.leaseAgeMs() == 0 ? "no lease (single member)"
+                            : Views.age(m.leaseAgeMs())));
+        }
+        return new Views.Ring(n, slices, rows, moving);
     }
 
     private static String arc(int p, int n) {
@@ -115,15 +139,15 @@ final class Panels {
 
     List<Checkpoint> latestCheckpoints() {
         try {
-            Checkpoint latest = source.checkpoints().latestCheckpoint();
+            Checkpoint latest = source.ledger().latestCheckpoint();
             if (latest == null) {
                 return List.of();
             }
-            List<Checkpoint> list = new ArrayList<>(source.checkpoints().checkpoints(
+            List<Checkpoint> list = new ArrayList<>(source.ledger().checkpoints(
                     Math.max(1, latest.seq() - ConsoleService.CHECKPOINT_ROWS + 1), latest.seq()));
-            java.util.Collections.reverse(list);
+            Collections.reverse(list);
             return list;
-        } catch (StorageException e) {
+        } catch (LedgerUnavailableException e) {
             return List.of();
         }
     }
@@ -131,7 +155,7 @@ final class Panels {
     Views.Checkpoints checkpoints() {
         List<Checkpoint> list = latestCheckpoints();
         long now = System.currentTimeMillis();
-        String signer = String.valueOf(gateway.node().get("publicKey"));
+        String signer = source.ledger().node().publicKey();
         String signerShort = signer.length() > 16 ? signer.substring(0, 16) + "…" : signer;
         List<Views.CheckpointRow> rows = new ArrayList<>();
         for (Checkpoint c : list) {
@@ -139,7 +163,7 @@ final class Panels {
                     Hex.encode(c.root(), 0, c.root().length), Views.age(Math.max(0, now - c.timestamp())),
                     signerShort));
         }
-        long committed = source.engine().committedPosition();
+        long committed = source.committedPosition().getAsLong();
         long sealed = list.isEmpty() ? -1 : list.get(0).lastPosition();
         long lag = Math.max(0, committed - sealed);
         double intervals = list.isEmpty() || lag == 0 ? 0
@@ -149,25 +173,45 @@ final class Panels {
     }
 
     List<String> tips() {
-        Kernel kernel = source.engine().kernel();
-        if (kernel == null) {
+        try {
+            return source.ledger().tips(ConsoleService.TIPS_SHOWN);
+        } catch (LedgerUnavailableException e) {
             return List.of();
         }
-        byte[] ids = new byte[ConsoleService.TIPS_SHOWN * TransferBatch.ID_SIZE];
-        int count = kernel.tips(ConsoleService.TIPS_SHOWN, ids);
-        List<String> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(Hex.encode(ids, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE));
-        }
-        return out;
     }
 
-    Views.AccountView account(long account) {
-        Kernel kernel = source.engine().kernel();
-        AccountState state = new AccountState();
-        boolean known = kernel != null && kernel.account(account, state);
-        return new Views.AccountView(account, known ? Long.toUnsignedString(state.balance) : "0",
-                known ? state.seq : 0, known);
+    /** The explorer's transfer: fields, parents, position and the covering checkpoint; null when unknown. */
+    Views.Transfer transfer(byte[] id) {
+        TransferView view = source.ledger().transfer(id);
+        return view == null ? null : transferRow(view);
+    }
+
+    private static Views.Transfer transferRow(TransferView view) {
+        var t = view.transfer();
+        List<String> parents = new ArrayList<>();
+        byte[] p = t.parents();
+        for (int i = 0; i < t.parentCount(); i++) {
+            parents.add(Hex.encode(p, i * 32, 32));
+        }
+        return new Views.Transfer(Hex.encode(t.id()), view.position(), Long.toUnsignedString(t.sender()),
+                Long.toUnsignedString(t.receiver()), Long.toUnsignedString(t.amount()), t.seq(), t.timestamp(),
+                parents, new String(t.memo(), StandardCharsets.UTF_8),
+                view.sealed() ? "seq " + view.checkpointSeq() : "not sealed yet");
+    }
+
+    /** An account and one page of its history, newest first; {@code before} is a position or Long.MAX_VALUE. */
+    Views.Account account(long id, long before) {
+        AccountView a = source.ledger().account(id);
+        if (a == null) {
+            return new Views.Account(Long.toUnsignedString(id), false, "0", 0, 0, List.of(), "");
+        }
+        HistoryPage page = source.ledger().history(id, ConsoleService.HISTORY_PAGE_SIZE, before);
+        List<Views.Transfer> rows = new ArrayList<>();
+        if (page != null) {
+            page.transfers().forEach(v -> rows.add(transferRow(v)));
+        }
+        return new Views.Account(Long.toUnsignedString(id), true, Long.toUnsignedString(a.balance()), a.seq(),
+                a.transactionCount(), rows, page != null && page.hasMore() ? Long.toString(page.next()) : "");
     }
 
     /** Pushes every panel after each sampler tick until the session ends or the client goes away. */

@@ -3,7 +3,7 @@ package omni.console;
 import java.util.List;
 import java.util.Locale;
 
-import omni.gateway.ComponentInfo;
+import omni.ledger.ComponentInfo;
 
 /** What the console's templates (web/templates) render: immutable records, formatted with their units. */
 public final class Views {
@@ -34,7 +34,7 @@ public final class Views {
     public record Slice(int partition, String path, int colour, String owner, boolean moving) {
     }
 
-    public record MemberRow(String member, int colour, int partitionsOwned, long forwardedTransfers, String leaseAge) {
+    public record MemberRow(String member, int colour, int partitionsOwned, String forwardedTransfers, String leaseAge) {
     }
 
     public record Ring(int partitionCount, List<Slice> slices, List<MemberRow> members, int movingCount) {
@@ -49,11 +49,13 @@ public final class Views {
     }
 
     /** A transfer in the explorer; parents link to their own explorer view. */
-    public record TransferView(String id, long position, long sender, long receiver, String amount, long seq,
-                               long timestamp, List<String> parents, String memo, String checkpoint) {
+    public record Transfer(String id, long position, String sender, String receiver, String amount, long seq,
+                           long timestamp, List<String> parents, String memo, String checkpoint) {
     }
 
-    public record AccountView(long account, String balance, long seq, boolean known) {
+    /** An account with one page of its history; {@code next} is the position that reads older ones, or "". */
+    public record Account(String account, boolean known, String balance, long seq, long transferCount,
+                          List<Transfer> history, String next) {
     }
 
     static String millis(double ms) {

@@ -1,5 +1,6 @@
 package omni.gateway;
 
+import omni.ledger.ComponentInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

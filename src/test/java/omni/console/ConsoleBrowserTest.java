@@ -257,6 +257,17 @@ class ConsoleBrowserTest {
         assertTrue(browser.findElements(By.cssSelector("#transfer-memo img, #transfer-memo script")).isEmpty());
         assertNull(js("return window.xss;"), "no script of the memo ran");
         assertThat(text("transfer-view"), containsString(GENESIS));
+
+        WebElement account = browser.findElement(By.id("account-id"));
+        account.clear();
+        account.sendKeys("8");
+        browser.findElement(By.id("account-lookup")).click();
+        waiting().until(d -> !d.findElements(By.id("account-balance")).isEmpty());
+        JsonNode api = JSON.readTree(api("GET", "/api/v1/accounts/8", null).body());
+        assertEquals(api.get("balance").asText(), text("account-balance"));
+        assertEquals(api.get("seq").asText(), text("account-seq"));
+        assertThat(text("account-history"), containsString(HOSTILE_MEMO));
+        assertNull(js("return window.xss;"), "no script of the memo ran in the history either");
     }
 
     @Test
