@@ -158,8 +158,9 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         gatewayRef.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
-        shutdown.register("gateway", gateway::stop);
+        // Closing the sampler ends the console's event streams too.
         shutdown.register("console", consoleSampler::close);
+        shutdown.register("gateway", gateway::stop);
         shutdown.register("checkpointer", checkpointer::close);
         shutdown.register("engine", engine);
         shutdown.register("bus", bus);

@@ -226,6 +226,9 @@ final class Panels {
             send(sink, sent, "ring", render.apply("ring.jte", ring()));
             send(sink, sent, "checkpoints", render.apply("checkpoints.jte", checkpoints()));
             long now = sampler.awaitAfter(seen, TICK_WAIT_MS);
+            if (now < 0) {
+                return;
+            }
             if (now > seen && seen > 0) {
                 sink.emit(SseEvent.builder().name("sample").data(sampleJson(sampler.latest())).build());
             }

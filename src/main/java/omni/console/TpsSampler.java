@@ -193,7 +193,10 @@ public final class TpsSampler implements AutoCloseable {
         }
     }
 
-    /** Waits until a sample newer than {@code seenCount} exists; returns the count of samples taken. */
+    /**
+     * Waits until a sample newer than {@code seenCount} exists; returns the count of samples taken, or -1 once
+     * the sampler is closed (the node stops), so that event streams end and the gateway drains.
+     */
     long awaitAfter(long seenCount, long timeoutMs) throws InterruptedException {
         lock.lock();
         try {
@@ -205,7 +208,7 @@ public final class TpsSampler implements AutoCloseable {
                 }
                 sampled.awaitNanos(left);
             }
-            return sampleCount;
+            return closed ? -1 : sampleCount;
         } finally {
             lock.unlock();
         }

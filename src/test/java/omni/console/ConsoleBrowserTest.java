@@ -179,6 +179,10 @@ class ConsoleBrowserTest {
             traffic.join();
         }
         assertEquals(Boolean.TRUE, js("return window.omniNotReloaded === true;"), "the page was not reloaded");
+        browser.findElement(By.id("pause")).click();
+        assertEquals("paused", text("live-badge"));
+        browser.findElement(By.id("pause")).click();
+        assertEquals("live", text("live-badge"));
     }
 
     @Test
