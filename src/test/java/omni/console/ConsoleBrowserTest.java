@@ -37,6 +37,7 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -88,6 +89,10 @@ class ConsoleBrowserTest {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(Path.of(CHROMEDRIVER).toFile()).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
+        // Records every Content-Security-Policy violation of every page, from before its first script runs.
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+                "window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+                        + " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"));
     }
 
     @AfterAll
@@ -98,8 +103,11 @@ class ConsoleBrowserTest {
         shutdown.run();
     }
 
+    /** Panels are swapped once a second, so an element found may be replaced before it is read: look again. */
     private static WebDriverWait waiting() {
-        return new WebDriverWait(browser, WAIT);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
     }
 
     private static void signIn(String token) {
@@ -111,7 +119,7 @@ class ConsoleBrowserTest {
     }
 
     private static String text(String id) {
-        return browser.findElement(By.id(id)).getText();
+        return waiting().until(d -> d.findElement(By.id(id)).getText());
     }
 
     private static Object js(String script, Object... args) {
@@ -291,6 +299,13 @@ class ConsoleBrowserTest {
                 HttpResponse.BodyHandlers.ofString()).body();
         assertFalse(page.contains("http://") || page.contains("https://"), "no external URL in the page");
         assertFalse(page.contains("style="), "no inline style attribute");
+        assertEquals("[]", String.valueOf(js("return window.cspViolations;")),
+                "htmx, its SSE extension and uPlot ran under the policy without a violation");
+        browser.findElement(By.id("theme-toggle")).click();
+        String theme = String.valueOf(js("return document.documentElement.dataset.theme;"));
+        browser.findElement(By.id("theme-toggle")).click();
+        assertEquals(theme.equals("dark") ? "light" : "dark",
+                String.valueOf(js("return document.documentElement.dataset.theme;")), "the toggle switches the theme");
     }
 
     @Test
