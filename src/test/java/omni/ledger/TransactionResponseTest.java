@@ -51,7 +51,7 @@ class TransactionResponseTest {
         String weird = "{\"\u00e9\\\"\\u0001" + "x".repeat(100) + "\":1}";
         byte[] body = ("[" + item + "," + weird + "]").getBytes(StandardCharsets.UTF_8);
         assertEquals(omni.ingest.IngestOutcome.OK, omni.ingest.JsonIngest.parse(body, body.length, false, slot.batch));
-        int size = TransactionService.encode(slot);
+        int size = SubmitAnswer.encode(slot);
         com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(new String(slot.response, 0, size, StandardCharsets.UTF_8)).get("results");
         assertEquals("malformed", results.get(0).get("result").asText());
