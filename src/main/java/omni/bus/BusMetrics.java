@@ -1,10 +1,14 @@
 package omni.bus;
 
+import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 
-/** {@code omni_bus_connected} and {@code omni_bus_backlog_events} (SPEC section 9), read from the bus started last. */
+/**
+ * {@code omni_bus_connected} and {@code omni_bus_backlog_events} (SPEC section 9), read from the bus started last,
+ * and {@code omni_bus_republished_events_total}, what buses republished after Redis lost it.
+ */
 final class BusMetrics {
     private static volatile EventBus current;
 
@@ -19,6 +23,13 @@ final class BusMetrics {
                 .description("1 while events reach every bus destination (Redis, when configured), else 0"));
         registry.getOrCreate(Gauge.builder("omni_bus_backlog_events", BusMetrics::backlog)
                 .description("Transfers plus checkpoints committed but not yet confirmed by Redis"));
+    }
+
+    /** Counts transfers plus checkpoints republished from the ledger because Redis had lost them. */
+    static void republished(long eventCount) {
+        Metrics.globalRegistry().getOrCreate(Counter.builder("omni_bus_republished_events_total")
+                .description("Transfers plus checkpoints republished from the ledger after Redis lost them"))
+                .increment(eventCount);
     }
 
     private static Integer connected() {

@@ -54,6 +54,9 @@ public final class RedisBus implements EventBus {
     static final long CLOSE_WAIT_MS = SOCKET_TIMEOUT_MS + 3_000;
     static final String META_POSITION = "bus.redis.lastPosition";
     static final String META_CHECKPOINT_SEQ = "bus.redis.lastCheckpointSeq";
+    /** Where publishing to Redis began (the ledger's end at the first start): a republish never goes below it. */
+    static final String META_FLOOR_POSITION = "bus.redis.floorPosition";
+    static final String META_FLOOR_CHECKPOINT_SEQ = "bus.redis.floorCheckpointSeq";
     static final byte[] FIELD = "event".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern LAST_POSITION_FIELD = Pattern.compile("\"lastPosition\":(\\d+)");
     private static final Pattern SEQ_FIELD = Pattern.compile("\"seq\":(\\d+)");
@@ -67,7 +70,12 @@ public final class RedisBus implements EventBus {
     private final byte[] checkpointKey;
     private final String commitStream;
     private final String checkpointStream;
+    /** A key the bus sets on every connect: when it is gone, Redis lost its data (restart, flush, empty replica). */
+    private final String markerKey;
     private final XAddParams xAddParams;
+    /** Positions a republish after a Redis loss goes back: the stream cap in entries of replay-sized events. */
+    private final long republishPositionsMax;
+    private final long republishSeqsMax;
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
     /** Counted down by close(): wakes the backoff wait. The bus thread is never interrupted: an interrupt during
      *  the store's file I/O (H2's FileChannel) would close the embedded database. */
@@ -89,7 +97,11 @@ public final class RedisBus implements EventBus {
     private volatile long firstAnnouncedSeq = Long.MAX_VALUE;
     /** False until the watermark was read from the ledger; nothing is published or stored before. */
     private volatile boolean watermarkLoaded;
+    /** Positions and seqs at or below these were never published to Redis by this ledger's nodes. */
+    private volatile long floorPosition;
+    private volatile long floorSeq;
     // Bus thread only.
+    private long lossCheckedAtMs;
     private long persistedPosition = -1;
     private long persistedSeq = -1;
     private long persistedAtMs;
@@ -111,10 +123,13 @@ public final class RedisBus implements EventBus {
             throw new IllegalArgumentException("stream cap " + streamEntriesMax);
         }
         this.xAddParams = XAddParams.xAddParams().maxLen(streamEntriesMax).approximateTrimming();
+        this.republishPositionsMax = streamEntriesMax * ReplayingSubscription.REPLAY_CHUNK_POSITIONS;
+        this.republishSeqsMax = streamEntriesMax;
         this.target = RedisTarget.parse(redisUrl);
         this.source = source;
         this.commitStream = keyPrefix + BusEvent.COMMIT_TYPE;
         this.checkpointStream = keyPrefix + BusEvent.CHECKPOINT_TYPE;
+        this.markerKey = keyPrefix + "bus.marker";
         this.commitKey = commitStream.getBytes(StandardCharsets.UTF_8);
         this.checkpointKey = checkpointStream.getBytes(StandardCharsets.UTF_8);
         this.thread = Thread.ofPlatform().daemon().name("omni-bus-redis").unstarted(this::run);
@@ -151,6 +166,8 @@ public final class RedisBus implements EventBus {
         // A first start publishes what was announced since start(), even if the ledger could only be read later.
         publishedPosition = loadWatermark(META_POSITION, Math.min(source.lastPosition(), firstAnnouncedPosition - 1));
         publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, Math.min(source.latestCheckpointSeq(), firstAnnouncedSeq - 1));
+        floorPosition = loadFloor(META_FLOOR_POSITION, publishedPosition);
+        floorSeq = loadFloor(META_FLOOR_CHECKPOINT_SEQ, publishedSeq);
         persistedPosition = publishedPosition;
         persistedSeq = publishedSeq;
         watermarkLoaded = true;
@@ -167,6 +184,16 @@ public final class RedisBus implements EventBus {
         }
         source.putMeta(key, ledgerEnd);
         return ledgerEnd;
+    }
+
+    /** The floor is written once, at the first start (or the first start of a node that predates it). */
+    private long loadFloor(String key, long watermark) {
+        long value = source.getMeta(key, -1);
+        if (value >= 0 && value <= watermark) {
+            return value;
+        }
+        source.putMeta(key, watermark);
+        return watermark;
     }
 
     @Override
@@ -242,23 +269,45 @@ public final class RedisBus implements EventBus {
 
     /** Connected: publishes (replay first, then live) until Redis fails (exception) or the bus closes. */
     private void pump(Jedis jedis) throws InterruptedException {
-        adoptWhatRedisHas(jedis);
-        try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
-            current = events;
-            becameConnected(events.replayBacklog());
-            while (!closing && !events.isClosed()) {
-                BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
-                if (event == null) {
-                    jedis.ping();
-                    events.catchUpWithLedger();
-                } else {
-                    send(jedis, events, event);
+        boolean redisLost = false;
+        while (!closing) {
+            adoptWhatRedisHas(jedis, redisLost);
+            try (ReplayingSubscription events = new ReplayingSubscription(local, source, publishedPosition, publishedSeq)) {
+                current = events;
+                becameConnected(events.replayBacklog());
+                redisLost = false;
+                while (!closing && !events.isClosed() && !redisLost) {
+                    BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
+                    if (event == null) {
+                        jedis.ping();
+                        events.catchUpWithLedger();
+                    } else {
+                        send(jedis, events, event);
+                    }
+                    persistWatermark(false);
+                    redisLost = lostWhatWasPublished(jedis);
                 }
-                persistWatermark(false);
+                if (!redisLost) {
+                    return;
+                }
+            } finally {
+                current = null;
             }
-        } finally {
-            current = null;
         }
+    }
+
+    /**
+     * A FLUSHALL, or a failover to an empty replica without a reconnect, removes the marker key; checked once per
+     * HEARTBEAT_INTERVAL_MS, so it costs one EXISTS a second. (The newest stream entry is no test while connected:
+     * another member publishing the same ledger may trail this one.)
+     */
+    private boolean lostWhatWasPublished(Jedis jedis) {
+        long nowMs = System.currentTimeMillis();
+        if (nowMs - lossCheckedAtMs < HEARTBEAT_INTERVAL_MS) {
+            return false;
+        }
+        lossCheckedAtMs = nowMs;
+        return !jedis.exists(markerKey);
     }
 
     /** One pipeline round trip: {@code first} plus whatever else is ready, up to the pipeline limits. */
@@ -301,7 +350,7 @@ public final class RedisBus implements EventBus {
      * durable watermark may trail the stream by up to WATERMARK_INTERVAL_MS. The newest stream entry is the
      * truth: when it lies between the watermark and the ledger's end, publishing resumes after it, not before.
      */
-    private void adoptWhatRedisHas(Jedis jedis) {
+    private void adoptWhatRedisHas(Jedis jedis, boolean lostWhileConnected) {
         long inStream = newestInStream(jedis, commitStream, LAST_POSITION_FIELD);
         if (inStream > publishedPosition && inStream <= source.lastPosition()) {
             publishedPosition = inStream;
@@ -310,6 +359,43 @@ public final class RedisBus implements EventBus {
         if (seqInStream > publishedSeq && seqInStream <= source.latestCheckpointSeq()) {
             publishedSeq = seqInStream;
         }
+        boolean markerLost = !jedis.exists(markerKey) && (publishedPosition > floorPosition || publishedSeq > floorSeq);
+        if (markerLost) {
+            // What the streams hold now was published after the loss and is republished in order below; left in
+            // place it would sit before the older positions.
+            jedis.del(commitStream, checkpointStream);
+            inStream = -1;
+            seqInStream = -1;
+        }
+        rewindAfterLoss(markerLost, inStream, seqInStream, lostWhileConnected);
+        jedis.set(markerKey, "1");
+    }
+
+    /**
+     * Redis holding less than it confirmed (a restart without persistence, a flush, a failover to an empty or
+     * lagging replica: the marker key is gone, or the newest entry is older than the watermark) would leave
+     * consumers a gap for good. The watermark goes back to what the capped stream
+     * should hold (its newest surviving entry, at most republishPositionsMax positions, never below the floor),
+     * so the replay that follows republishes it from the ledger, in order.
+     */
+    private void rewindAfterLoss(boolean markerLost, long inStream, long seqInStream, boolean lostWhileConnected) {
+        long position = publishedPosition;
+        long seq = publishedSeq;
+        long toPosition = position > floorPosition && (markerLost || inStream < position)
+                ? Math.max(floorPosition, Math.max(inStream, position - republishPositionsMax)) : position;
+        long toSeq = seq > floorSeq && (markerLost || seqInStream < seq)
+                ? Math.max(floorSeq, Math.max(seqInStream, seq - republishSeqsMax)) : seq;
+        if (toPosition == position && toSeq == seq) {
+            return;
+        }
+        publishedPosition = toPosition;
+        publishedSeq = toSeq;
+        long republished = (position - toPosition) + (seq - toSeq);
+        BusMetrics.republished(republished);
+        LOG.warning("bus: Redis at " + target + " lost what it had confirmed" + (lostWhileConnected ? " (flushed?)" : "")
+                + ": its newest entries are position " + inStream + " and checkpoint " + seqInStream + ", not "
+                + position + " and " + seq + "; republishing positions " + (toPosition + 1) + ".." + position
+                + " and checkpoints " + (toSeq + 1) + ".." + seq + " from the ledger");
     }
 
     /** The number after {@code field} in the newest entry's JSON, or -1 (empty stream, or not ours). */

@@ -19,12 +19,19 @@ final class PrivateRedis implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final String password;
+    private final boolean persistent;
     private Process process;
 
-    private PrivateRedis(int port, Path dir, String password) {
+    private PrivateRedis(int port, Path dir, String password, boolean persistent) {
         this.port = port;
         this.dir = dir;
         this.password = password;
+        this.persistent = persistent;
+    }
+
+    /** A Redis as a cache is usually run: no append-only file, no snapshots, so a restart comes back empty. */
+    static PrivateRedis withoutPersistence() throws IOException {
+        return new PrivateRedis(freePort(), Files.createTempDirectory("omni-redis-"), null, false);
     }
 
     /** A free port and a directory; not started. */
@@ -34,7 +41,7 @@ final class PrivateRedis implements AutoCloseable {
 
     /** The same, with {@code requirepass password} when not null. */
     static PrivateRedis onFreePort(String password) throws IOException {
-        return new PrivateRedis(freePort(), Files.createTempDirectory("omni-redis-"), password);
+        return new PrivateRedis(freePort(), Files.createTempDirectory("omni-redis-"), password, true);
     }
 
     /** A client of this server (authenticated when it has a password). */
@@ -65,7 +72,7 @@ final class PrivateRedis implements AutoCloseable {
     /** Starts redis-server and waits until it answers PING (at most 10 s). */
     void start() throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-server",
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", persistent ? "yes" : "no",
                 "--appendfsync", "always", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()));
         if (password != null) {
             command.addAll(java.util.List.of("--requirepass", password));
