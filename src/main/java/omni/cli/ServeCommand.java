@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import java.util.Map;
 import java.util.logging.Logger;
@@ -20,13 +21,13 @@ import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
 import omni.ledger.ComponentInfo;
-import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
-import omni.gateway.ProofService;
-import omni.gateway.TransactionService;
+import omni.gateway.LedgerApi;
 import omni.ledger.Engine;
 import omni.ledger.EngineTransferLookup;
+import omni.ledger.Ledger;
+import omni.ledger.LocalLedger;
 import omni.ledger.Store;
 import omni.ledger.StoreEventSource;
 import omni.ledger.Stores;
@@ -67,7 +68,8 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
     Path configFile;
 
     /** A started node: its gateway and the shutdown sequence that stops it. */
-    public record Node(Settings settings, Gateway gateway, Shutdown shutdown, Engine engine, CountDownLatch started) {
+    public record Node(Settings settings, Gateway gateway, Shutdown shutdown, Engine engine, Ledger ledger,
+                       CountDownLatch started) {
         /** Waits until storage is replayed and the bus and checkpointer run; false after {@code timeoutMs}. */
         public boolean awaitStarted(long timeoutMs) throws InterruptedException {
             return started.await(timeoutMs, TimeUnit.MILLISECONDS);
@@ -127,16 +129,18 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
-        Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
-                .api(new CheckpointService(store),
-                        new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
-                                key.publicKey()),
-                        events)
-                .nodeField("publicKey", key::publicKeyHex)
-                .component("storage", () -> storageInfo(settings, store))
-                .component("bus", () -> busInfo(bus.state()))
-                .component("cluster", ServeCommand::clusterInfo)
+        // The node id names the port the gateway listens on, known once it has started.
+        AtomicReference<Gateway> listening = new AtomicReference<>();
+        String hostName = Gateway.hostName();
+        LocalLedger.Identity identity = new LocalLedger.Identity(settings.ledgerName(),
+                settings.string(Setting.CLUSTER_NAME), () -> hostName + ":" + port(listening.get()),
+                () -> storageInfo(settings, store), () -> busInfo(bus.state()));
+        Ledger ledger = new LocalLedger(engine, store, new EngineTransferLookup(engine),
+                new Prover(store, levels, key.publicKey()), key.publicKey(), identity);
+        Gateway gateway = LedgerApi.mount(Gateway.builder(settings), ledger)
+                .api(events)
                 .build();
+        listening.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
         shutdown.register("gateway", gateway::stop);
@@ -147,7 +151,11 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         engine.start();
         CountDownLatch started = startWhenReady(engine, bus, checkpointer);
         gateway.start();
-        return new Node(settings, gateway, shutdown, engine, started);
+        return new Node(settings, gateway, shutdown, engine, ledger, started);
+    }
+
+    private static int port(Gateway gateway) {
+        return gateway == null ? -1 : gateway.port();
     }
 
     /**
@@ -204,10 +212,6 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
     }
 
-    static ComponentInfo clusterInfo() {
-        return new ComponentInfo("single", "this node", true, "single member");
-    }
-
     /** {@code OMNI <version> ready at http://<host>:<port> — storage: …, bus: …, cluster: …} */
     static String readyLine(Node node) {
         String host = node.settings().httpHost();
@@ -215,9 +219,9 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             host = "localhost";
         }
         return "OMNI " + BuildInfo.version() + " ready at http://" + host + ":" + node.gateway().port()
-                + " \u2014 storage: " + node.gateway().component("storage").description()
-                + ", bus: " + node.gateway().component("bus").description()
-                + ", cluster: " + node.gateway().component("cluster").description();
+                + " \u2014 storage: " + node.ledger().node().storage().description()
+                + ", bus: " + node.ledger().node().bus().description()
+                + ", cluster: " + node.ledger().node().cluster().description();
     }
 
     static String adminTokenLine(Node node) {
