@@ -11,7 +11,7 @@ import omni.ledger.Ledger;
 
 /**
  * {@code GET /accounts/{id}} and {@code GET /accounts/{id}/transactions} (newest first, paged by position). The
- * issuer, account 0, exists from genesis; an account never used answers 404 (docs/api.md, "Accounts").
+ * issuer, account 0, exists from genesis; an account never used answers 404 (docs/ledger.md, "Accounts").
  */
 public final class AccountService implements HttpService {
     /** Default page of an account's history. */

@@ -18,7 +18,7 @@ import omni.proof.Transfer;
 
 /**
  * The JSON of every record a {@link omni.ledger.Ledger} read returns, in one place, so the API and the console
- * show the same fields in the same order (docs/api.md).
+ * show the same fields in the same order (docs/ledger.md).
  */
 public final class LedgerJson {
     private static final HexFormat HEX = HexFormat.of();
