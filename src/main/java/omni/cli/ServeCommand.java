@@ -20,6 +20,9 @@ import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
+import omni.console.ConsoleService;
+import omni.console.ConsoleSource;
+import omni.console.SecurityHeaders;
 import omni.ledger.ComponentInfo;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
@@ -129,20 +132,32 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
+        Prover prover = new Prover(store, levels, key.publicKey());
+        var consoleSampler = ConsoleService.sampler();
         // The node id names the port the gateway listens on, known once it has started.
         AtomicReference<Gateway> listening = new AtomicReference<>();
         String hostName = Gateway.hostName();
         LocalLedger.Identity identity = new LocalLedger.Identity(settings.ledgerName(),
                 settings.string(Setting.CLUSTER_NAME), () -> hostName + ":" + port(listening.get()),
                 () -> storageInfo(settings, store), () -> busInfo(bus.state()));
-        Ledger ledger = new LocalLedger(engine, store, new EngineTransferLookup(engine),
-                new Prover(store, levels, key.publicKey()), key.publicKey(), identity);
+        // The console reads the same records as the API: through the node's Ledger.
+        Ledger ledger = new LocalLedger(engine, store, new EngineTransferLookup(engine), prover, key.publicKey(),
+                identity);
+        ConsoleSource consoleSource = new ConsoleSource(ledger, engine::committedPosition,
+                settings.longValue(Setting.CHECKPOINT_INTERVAL_MS));
+        // The node serves plain HTTP; when it serves TLS this flag makes the console's session cookie Secure.
+        boolean tls = false;
         Gateway gateway = LedgerApi.mount(Gateway.builder(settings), ledger)
                 .api(events)
+                .mountBuilt("/", g -> new ConsoleService(g, consoleSource, consoleSampler, tls))
+                .feature(ConsoleService.assets())
+                .filter(new SecurityHeaders())
                 .build();
         listening.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
+        // Closing the sampler ends the console's event streams too.
+        shutdown.register("console", consoleSampler::close);
         shutdown.register("gateway", gateway::stop);
         shutdown.register("checkpointer", checkpointer::close);
         shutdown.register("engine", engine);

@@ -2,6 +2,7 @@ package omni.ledger;
 
 import java.nio.charset.StandardCharsets;
 
+import omni.ingest.JsonIngest;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
@@ -63,6 +64,7 @@ final class SubmitAnswer {
         byte[] resultField = RESULT_FIELDS[code];
         System.arraycopy(resultField, 0, out, p, resultField.length);
         p += resultField.length;
+        p = JsonIngest.putDetail(batch, i, out, p);
         if (code == Result.ACCEPTED.code() || code == Result.EXISTS.code()) {
             p = put(out, p, ",\"position\":");
             p = putLong(out, p, batch.position[i]);
