@@ -41,7 +41,7 @@ final class BenchNode implements AutoCloseable {
         Shutdown shutdown = new Shutdown();
         BenchNode bench = new BenchNode(ServeCommand.start(settings, shutdown), token);
         System.out.println("bench: in-process node at " + bench.url() + ", storage: "
-                + bench.node.gateway().component("storage").description());
+                + bench.node.ledger().node().storage().description());
         return bench;
     }
 

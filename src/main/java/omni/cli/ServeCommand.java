@@ -24,13 +24,12 @@ import omni.console.ConsoleService;
 import omni.console.ConsoleSource;
 import omni.console.SecurityHeaders;
 import omni.ledger.ComponentInfo;
-import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
-import omni.gateway.ProofService;
-import omni.gateway.TransactionService;
+import omni.gateway.LedgerApi;
 import omni.ledger.Engine;
 import omni.ledger.EngineTransferLookup;
+import omni.ledger.Ledger;
 import omni.ledger.LocalLedger;
 import omni.ledger.Store;
 import omni.ledger.StoreEventSource;
@@ -72,7 +71,8 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
     Path configFile;
 
     /** A started node: its gateway and the shutdown sequence that stops it. */
-    public record Node(Settings settings, Gateway gateway, Shutdown shutdown, Engine engine, CountDownLatch started) {
+    public record Node(Settings settings, Gateway gateway, Shutdown shutdown, Engine engine, Ledger ledger,
+                       CountDownLatch started) {
         /** Waits until storage is replayed and the bus and checkpointer run; false after {@code timeoutMs}. */
         public boolean awaitStarted(long timeoutMs) throws InterruptedException {
             return started.await(timeoutMs, TimeUnit.MILLISECONDS);
@@ -132,30 +132,28 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
-        EngineTransferLookup lookup = new EngineTransferLookup(engine);
         Prover prover = new Prover(store, levels, key.publicKey());
         var consoleSampler = ConsoleService.sampler();
+        // The node id names the port the gateway listens on, known once it has started.
+        AtomicReference<Gateway> listening = new AtomicReference<>();
+        String hostName = Gateway.hostName();
+        LocalLedger.Identity identity = new LocalLedger.Identity(settings.ledgerName(),
+                settings.string(Setting.CLUSTER_NAME), () -> hostName + ":" + port(listening.get()),
+                () -> storageInfo(settings, store), () -> busInfo(bus.state()));
         // The console reads the same records as the API: through the node's Ledger.
-        AtomicReference<Gateway> gatewayRef = new AtomicReference<>();
-        LocalLedger ledger = new LocalLedger(engine, store, lookup, prover, key.publicKey(),
-                new LocalLedger.Identity(settings.ledgerName(), "omni",
-                        () -> String.valueOf(gatewayRef.get().node().get("nodeId")),
-                        () -> storageInfo(settings, store), () -> busInfo(bus.state())));
+        Ledger ledger = new LocalLedger(engine, store, new EngineTransferLookup(engine), prover, key.publicKey(),
+                identity);
         ConsoleSource consoleSource = new ConsoleSource(ledger, engine::committedPosition,
                 settings.longValue(Setting.CHECKPOINT_INTERVAL_MS));
         // The node serves plain HTTP; when it serves TLS this flag makes the console's session cookie Secure.
         boolean tls = false;
-        Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
-                .api(new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()), events)
+        Gateway gateway = LedgerApi.mount(Gateway.builder(settings), ledger)
+                .api(events)
                 .mountBuilt("/", g -> new ConsoleService(g, consoleSource, consoleSampler, tls))
                 .feature(ConsoleService.assets())
                 .filter(new SecurityHeaders())
-                .nodeField("publicKey", key::publicKeyHex)
-                .component("storage", () -> storageInfo(settings, store))
-                .component("bus", () -> busInfo(bus.state()))
-                .component("cluster", ServeCommand::clusterInfo)
                 .build();
-        gatewayRef.set(gateway);
+        listening.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
         // Closing the sampler ends the console's event streams too.
@@ -168,7 +166,11 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         engine.start();
         CountDownLatch started = startWhenReady(engine, bus, checkpointer);
         gateway.start();
-        return new Node(settings, gateway, shutdown, engine, started);
+        return new Node(settings, gateway, shutdown, engine, ledger, started);
+    }
+
+    private static int port(Gateway gateway) {
+        return gateway == null ? -1 : gateway.port();
     }
 
     /**
@@ -225,10 +227,6 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
                 Map.of("connected", state.connected(), "backlog", state.backlog(), "detail", state.detail()));
     }
 
-    static ComponentInfo clusterInfo() {
-        return new ComponentInfo("single", "this node", true, "single member");
-    }
-
     /** {@code OMNI <version> ready at http://<host>:<port> — storage: …, bus: …, cluster: …} */
     static String readyLine(Node node) {
         String host = node.settings().httpHost();
@@ -236,9 +234,9 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             host = "localhost";
         }
         return "OMNI " + BuildInfo.version() + " ready at http://" + host + ":" + node.gateway().port()
-                + " \u2014 storage: " + node.gateway().component("storage").description()
-                + ", bus: " + node.gateway().component("bus").description()
-                + ", cluster: " + node.gateway().component("cluster").description();
+                + " \u2014 storage: " + node.ledger().node().storage().description()
+                + ", bus: " + node.ledger().node().bus().description()
+                + ", cluster: " + node.ledger().node().cluster().description();
     }
 
     static String adminTokenLine(Node node) {

@@ -1,21 +1,18 @@
 package omni.gateway;
 
+import java.util.List;
+
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import omni.ledger.Ledger;
 import omni.proof.Checkpoint;
-import omni.proof.CheckpointStore;
-import omni.proof.StorageException;
-
-import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * {@code GET /checkpoints/latest}, {@code GET /checkpoints/{seq}} and {@code GET /checkpoints?from=&to=}
- * (paths relative to /api/v1): checkpoints as SPEC section 7 writes them.
+ * (paths relative to /api/v1): checkpoints as docs/proofs.md writes them.
  */
 public final class CheckpointService implements HttpService {
     /**
@@ -23,14 +20,11 @@ public final class CheckpointService implements HttpService {
      * an hour of one-second checkpoints takes four pages.
      */
     public static final int RANGE_SIZE_MAX = 1000;
-    /** The storage probe retries every second (CONTRACT: outage handling), so one second is the useful wait. */
-    static final int STORAGE_RETRY_AFTER_SECONDS = 1;
-    private static final Logger LOG = Logger.getLogger(CheckpointService.class.getName());
 
-    private final CheckpointStore store;
+    private final Ledger ledger;
 
-    public CheckpointService(CheckpointStore store) {
-        this.store = store;
+    public CheckpointService(Ledger ledger) {
+        this.ledger = ledger;
     }
 
     @Override
@@ -41,7 +35,7 @@ public final class CheckpointService implements HttpService {
     }
 
     private void latest(ServerRequest req, ServerResponse res) {
-        Checkpoint latest = read(store::latestCheckpoint);
+        Checkpoint latest = ledger.latestCheckpoint();
         if (latest == null) {
             throw new ApiException(404, "No checkpoint", "no checkpoint has been sealed yet");
         }
@@ -49,8 +43,8 @@ public final class CheckpointService implements HttpService {
     }
 
     private void one(ServerRequest req, ServerResponse res) {
-        long seq = parseLong(req.path().pathParameters().get("seq"), "seq");
-        Checkpoint checkpoint = read(() -> store.checkpoint(seq));
+        long seq = QueryParams.seq(req.path().pathParameters().get("seq"), "seq");
+        Checkpoint checkpoint = ledger.checkpoint(seq);
         if (checkpoint == null) {
             throw new ApiException(404, "No checkpoint", "no checkpoint with seq " + seq);
         }
@@ -64,55 +58,23 @@ public final class CheckpointService implements HttpService {
         long from;
         long to;
         if (fromParam.isPresent()) {
-            from = parseLong(fromParam.get(), "from");
-            to = toParam.isPresent() ? parseLong(toParam.get(), "to") : from + RANGE_SIZE_MAX - 1;
+            from = QueryParams.seq(fromParam.get(), "from");
+            to = toParam.isPresent() ? QueryParams.seq(toParam.get(), "to") : from + RANGE_SIZE_MAX - 1;
         } else {
-            Checkpoint latest = read(store::latestCheckpoint);
-            to = toParam.isPresent() ? parseLong(toParam.get(), "to") : latest == null ? 0 : latest.seq();
+            Checkpoint latest = ledger.latestCheckpoint();
+            to = toParam.isPresent() ? QueryParams.seq(toParam.get(), "to") : latest == null ? 0 : latest.seq();
             from = Math.max(1, to - RANGE_SIZE_MAX + 1);
         }
         if (to < from - 1 || to - from + 1 > RANGE_SIZE_MAX) {
             throw new ApiException(400, "Bad checkpoint range", "checkpoint range from=" + from + " to=" + to
                     + " must hold 0 to " + RANGE_SIZE_MAX + " seqs");
         }
-        List<Checkpoint> checkpoints = read(() -> store.checkpoints(from, to));
-        StringBuilder json = new StringBuilder(64 + checkpoints.size() * 460).append("{\"checkpoints\":[");
-        for (int i = 0; i < checkpoints.size(); i++) {
-            json.append(i == 0 ? "" : ",").append(checkpoints.get(i).toJson());
-        }
-        sendJson(res, json.append("]}").toString());
-    }
-
-    static long parseLong(String text, String name) {
-        try {
-            long value = Long.parseLong(text);
-            if (value >= 1) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw new ApiException(400, "Bad parameter", name + " must be an integer from 1, got '" + text + "'");
+        List<Checkpoint> checkpoints = ledger.checkpoints(from, to);
+        sendJson(res, LedgerJson.checkpoints(checkpoints));
     }
 
     static void sendJson(ServerResponse res, String json) {
         res.header(HeaderValues.CONTENT_TYPE_JSON);
         res.send(json);
-    }
-
-    @FunctionalInterface
-    interface StorageRead<T> {
-        T read() throws StorageException;
-    }
-
-    /** Storage failures answer 503 (the node is not ready); the cause is logged, not sent. */
-    static <T> T read(StorageRead<T> read) {
-        try {
-            return read.read();
-        } catch (StorageException e) {
-            LOG.log(Level.WARNING, "checkpoint/proof API: storage failed: " + e.getMessage(), e);
-            throw new ApiException(503, "Storage unavailable", "storage did not answer; retry later",
-                    STORAGE_RETRY_AFTER_SECONDS);
-        }
     }
 }

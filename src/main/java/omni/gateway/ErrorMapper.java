@@ -18,6 +18,8 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import omni.ledger.LedgerUnavailableException;
+import omni.ledger.RequestRefusedException;
 
 /**
  * The one place where failures become HTTP answers: every exception a handler throws (ApiException, Helidon's
@@ -59,6 +61,14 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
         }
         if (t instanceof NotFoundException) {
             return notFound(req, res);
+        }
+        if (t instanceof LedgerUnavailableException e) {
+            return new Problem(503, "Service Unavailable", e.getMessage(), LedgerUnavailableException.RETRY_AFTER_SECONDS);
+        }
+        if (t instanceof RequestRefusedException e) {
+            return e.reason() == RequestRefusedException.Reason.TOO_LARGE
+                    ? new Problem(413, "Content Too Large", e.getMessage(), 0)
+                    : new Problem(400, "Bad Request", e.getMessage(), 0);
         }
         JsonProcessingException json = jsonCause(t);
         if (json != null) {

@@ -1,6 +1,5 @@
 package omni.gateway;
 
-import omni.ledger.ComponentInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
@@ -31,10 +29,8 @@ import omni.metrics.MetricsService;
  *
  * <pre>{@code
  * Gateway gateway = Gateway.builder(settings)
- *         .api(new TransactionService(engine), new AccountService(engine))   // paths relative to /api/v1
+ *         .api(new TransactionService(ledger), new AccountService(ledger))   // paths relative to /api/v1
  *         .readiness("storage", () -> store.ping() ? Readiness.ok() : Readiness.notReady("..."))
- *         .component("storage", () -> new ComponentInfo("postgresql", "127.0.0.1:15432/omni", true, "..."))
- *         .nodeField("publicKey", () -> hex)
  *         .build()
  *         .start();
  * }</pre>
@@ -58,7 +54,6 @@ public final class Gateway {
     private final List<ServerFeature> features;
     private final List<Filter> filters;
     private final Map<String, ReadinessCheck> readinessChecks;
-    private final NodeService node;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
     private final MetricsService metrics;
@@ -74,11 +69,6 @@ public final class Gateway {
         this.features = List.copyOf(b.features);
         this.filters = List.copyOf(b.filters);
         this.readinessChecks = new LinkedHashMap<>(b.readinessChecks);
-        Map<String, Supplier<Object>> fields = new LinkedHashMap<>();
-        String hostName = hostName();
-        fields.put("nodeId", () -> hostName + ":" + port());
-        fields.putAll(b.nodeFields);
-        this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
         this.openApi = OpenApi.load(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
         this.metrics = new MetricsService(BuildInfo.version());
@@ -86,7 +76,8 @@ public final class Gateway {
         b.lateMounts.forEach((path, factory) -> mounts.put(path, factory.apply(this)));
     }
 
-    private static String hostName() {
+    /** This machine's name, for node ids (host:port); "localhost" when it has none that resolves. */
+    public static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.net.UnknownHostException e) {
@@ -124,7 +115,6 @@ public final class Gateway {
         RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
         RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
         List<HttpService> api = new ArrayList<>();
-        api.add(node);
         api.add(new TokenService(tokens));
         api.addAll(apiServices);
         RouteRecorder.register(routing, API_PREFIX, routes, api);
@@ -149,7 +139,8 @@ public final class Gateway {
 
     /** The port actually bound (differs from the setting when that is 0). */
     public int port() {
-        return node.port();
+        WebServer s = server;
+        return s == null ? -1 : s.port();
     }
 
     /** Readiness turns 503 from now on; requests are still served. */
@@ -194,16 +185,6 @@ public final class Gateway {
         return tokens;
     }
 
-    /** What {@code GET /api/v1/node} answers. */
-    public Map<String, Object> node() {
-        return node.describe();
-    }
-
-    /** The current description of a component ("storage", "bus", "cluster"). */
-    public ComponentInfo component(String role) {
-        return node.component(role);
-    }
-
     public static final class Builder {
         private final Settings settings;
         private final List<HttpService> apiServices = new ArrayList<>();
@@ -212,13 +193,9 @@ public final class Gateway {
         private final List<ServerFeature> features = new ArrayList<>();
         private final List<Filter> filters = new ArrayList<>();
         private final Map<String, ReadinessCheck> readinessChecks = new LinkedHashMap<>();
-        private final Map<String, Supplier<Object>> nodeFields = new LinkedHashMap<>();
-        private final Map<String, Supplier<ComponentInfo>> components = new LinkedHashMap<>();
 
         private Builder(Settings settings) {
             this.settings = settings;
-            nodeFields.put("version", BuildInfo::version);
-            nodeFields.put("ledger", settings::ledgerName);
         }
 
         /** API services, mounted under /api/v1 behind authentication; their paths are relative to /api/v1. */
@@ -262,18 +239,6 @@ public final class Gateway {
             if (readinessChecks.putIfAbsent(name, check) != null) {
                 throw new IllegalArgumentException("readiness check " + name + " registered twice");
             }
-            return this;
-        }
-
-        /** A component ("storage", "bus", "cluster") shown by /api/v1/node; asked on every call, so it may be live. */
-        public Builder component(String role, Supplier<ComponentInfo> info) {
-            components.put(role, info);
-            return this;
-        }
-
-        /** A top-level field of /api/v1/node (nodeId = host:port, version and ledger are preset; publicKey, ...). */
-        public Builder nodeField(String name, Supplier<Object> value) {
-            nodeFields.put(name, value);
             return this;
         }
 

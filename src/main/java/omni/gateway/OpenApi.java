@@ -36,7 +36,8 @@ public final class OpenApi implements HttpService {
     static final List<String> FRAGMENTS = List.of(
             "transactions.yaml",
             "proof.yaml",
-            "events.yaml");
+            "events.yaml",
+            "cluster.yaml");
 
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");

@@ -5,14 +5,12 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import omni.kernel.Hex;
-import omni.kernel.TransferBatch;
-import omni.ledger.Engine;
+import omni.ledger.Ledger;
 
 /**
  * {@code GET /tips?limit=}: transfers no transfer references yet, newest first, for clients to use as
- * parents. Tips come from the kernel, so the newest may be accepted transfers whose commit is in flight;
- * a client that uses one as a parent is validated against the same state.
+ * parents. The newest may be accepted transfers whose commit is in flight; a client that uses one as a parent
+ * is validated against the same state.
  */
 public final class TipService implements HttpService {
     /** Clients need 1 to 8 parents; a few more let concurrent clients spread over different tips. */
@@ -20,10 +18,10 @@ public final class TipService implements HttpService {
     /** 1,000 ids are 66 KB of JSON: enough to pick from, small enough for one answer. */
     public static final int TIPS_LIMIT_MAX = 1_000;
 
-    private final Engine engine;
+    private final Ledger ledger;
 
-    public TipService(Engine engine) {
-        this.engine = engine;
+    public TipService(Ledger ledger) {
+        this.ledger = ledger;
     }
 
     @Override
@@ -32,15 +30,8 @@ public final class TipService implements HttpService {
     }
 
     private void tips(ServerRequest req, ServerResponse res) {
-        int limit = (int) TransactionService.queryLong(req, "limit", TIPS_LIMIT_DEFAULT, 1, TIPS_LIMIT_MAX);
-        byte[] ids = new byte[limit * TransferBatch.ID_SIZE];
-        int count = TransactionService.kernel(engine).tips(limit, ids);
-        StringBuilder json = new StringBuilder(16 + count * 67).append("{\"tips\":[");
-        for (int i = 0; i < count; i++) {
-            json.append(i == 0 ? "\"" : ",\"")
-                    .append(Hex.encode(ids, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE)).append('"');
-        }
+        int limit = (int) QueryParams.queryLong(req, "limit", TIPS_LIMIT_DEFAULT, 1, TIPS_LIMIT_MAX);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(json.append("]}").toString());
+        res.send(LedgerJson.tips(ledger.tips(limit)));
     }
 }

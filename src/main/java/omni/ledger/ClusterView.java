@@ -12,7 +12,7 @@ public record ClusterView(String name, List<Member> members, List<Partition> par
     public static final String MEMBER_ACTIVE = "active";
     /**
      * The epoch of a partition no member ever claimed: a single node owns every partition without a claim, and
-     * a cluster's first claim of a partition is epoch 1 (docs/api.md, "The ledger seam").
+     * a cluster's first claim of a partition is epoch 1 (docs/ledger.md, "The ledger seam").
      */
     public static final long EPOCH_UNCLAIMED = 0;
 

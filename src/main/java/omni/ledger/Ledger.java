@@ -11,7 +11,7 @@ import omni.proof.ProofVerifier;
  * The ledger as the HTTP services (and the console) see it: one write, submitting a request's transfers, and
  * every read the API answers. Reads return immutable records, never the engine's buffers. {@link LocalLedger}
  * answers from this node's engine, store and checkpoints; a cluster adds an implementation that forwards each
- * item to the member owning its sender's partition (docs/api.md, "The ledger seam").
+ * item to the member owning its sender's partition (docs/ledger.md, "The ledger seam").
  *
  * <p>Failures that are no answer at all reach the caller as exceptions: {@link LedgerUnavailableException}
  * (recovering, storage down, every buffer busy: retry later) and, for {@link #submit} only,

@@ -305,7 +305,7 @@ public final class LocalLedger implements Ledger {
     }
 
     /** A node alone is a cluster of one member that needs no discovery. */
-    public static ComponentInfo clusterInfo() {
+    private static ComponentInfo clusterInfo() {
         return new ComponentInfo("single", "this node", true, "single member");
     }
 

@@ -42,7 +42,7 @@ class BackPressureTest {
             assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
             Settings settings = Settings.of(Map.of(Setting.HTTP_HOST, "127.0.0.1", Setting.HTTP_PORT, "0",
                     Setting.DATA_DIR, dataDir.toString(), Setting.ADMIN_TOKEN, ADMIN));
-            Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine).build().start();
+            Gateway gateway = LedgerApi.mount(Gateway.builder(settings), TestLedgers.of(engine, store, dataDir)).build().start();
             try {
                 List<BatchSlot> held = new ArrayList<>();
                 for (int i = 0; i < Engine.BATCH_POOL_SIZE; i++) {

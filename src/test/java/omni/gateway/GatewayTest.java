@@ -1,6 +1,5 @@
 package omni.gateway;
 
-import omni.ledger.ComponentInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,8 +16,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
+import omni.cluster.HazelcastPartitioning;
 import omni.config.Setting;
 import omni.config.Settings;
+import omni.ledger.EmbeddedStore;
+import omni.ledger.Engine;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -43,9 +45,11 @@ class GatewayTest {
     static void server(WebServerConfig.Builder server) throws Exception {
         dataDir = Files.createTempDirectory("omni-gateway-test");
         Settings settings = Settings.of(Map.of(Setting.DATA_DIR, dataDir.toString()));
+        // The engine is not started: the node answers only GET /api/v1/node from the ledger here.
+        EmbeddedStore store = new EmbeddedStore(dataDir);
+        Engine engine = new Engine(store, "omni", HazelcastPartitioning::partitionOf);
         gateway = Gateway.builder(settings)
-                .api(new TestApiService(1))
-                .component("storage", () -> new ComponentInfo("embedded", "x", false, "embedded (not for production)"))
+                .api(new TestApiService(1), new NodeService(TestLedgers.of(engine, store, dataDir)))
                 .build();
         gateway.configure(server);
     }

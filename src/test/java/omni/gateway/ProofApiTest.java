@@ -6,14 +6,17 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.DirectClient;
 import io.helidon.webserver.testing.junit5.RoutingTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
+import omni.cluster.HazelcastPartitioning;
 import omni.kernel.Hex;
+import omni.ledger.EmbeddedStore;
+import omni.ledger.Engine;
+import omni.ledger.Ledger;
 import omni.proof.Checkpoint;
 import omni.proof.Checkpointer;
 import omni.proof.LevelCache;
 import omni.proof.MemoryCheckpointStore;
 import omni.proof.NodeKey;
 import omni.proof.Proof;
-import omni.proof.Prover;
 import omni.proof.StorageException;
 import omni.proof.TestTransfers;
 import omni.proof.Transfer;
@@ -74,8 +77,11 @@ class ProofApiTest {
                 return store.transferAt(position);
             }
         };
-        Prover prover = new Prover(store, cache, key.publicKey());
-        routing.register("/api/v1", new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()))
+        // Checkpoints and proofs come from the memory store; the engine (not started) answers nothing here.
+        EmbeddedStore unused = new EmbeddedStore(dir);
+        Ledger ledger = TestLedgers.of(new Engine(unused, "omni", HazelcastPartitioning::partitionOf), unused, store,
+                lookup, key);
+        routing.register("/api/v1", new CheckpointService(ledger), new ProofService(ledger))
                 .error(Throwable.class, new ErrorMapper(List.of(), Gateway.PAYLOAD_SIZE_MAX));
     }
 

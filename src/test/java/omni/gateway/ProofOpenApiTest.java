@@ -1,9 +1,12 @@
 package omni.gateway;
 
 import io.helidon.webserver.http.HttpRouting;
-import omni.proof.LevelCache;
+import omni.cluster.HazelcastPartitioning;
+import omni.ledger.EmbeddedStore;
+import omni.ledger.Engine;
+import omni.ledger.Ledger;
 import omni.proof.MemoryCheckpointStore;
-import omni.proof.Prover;
+import omni.proof.NodeKey;
 import omni.proof.TransferLookup;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -11,6 +14,8 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,11 +46,14 @@ class ProofOpenApiTest {
                 return null;
             }
         };
+        Path dir = Files.createTempDirectory("omni-proof-openapi");
+        EmbeddedStore unused = new EmbeddedStore(dir);
+        Ledger ledger = TestLedgers.of(new Engine(unused, "omni", HazelcastPartitioning::partitionOf), unused, store,
+                none, NodeKey.loadOrCreate(dir));
         List<Route> recorded = new ArrayList<>();
         HttpRouting.Builder routing = HttpRouting.builder();
-        RouteRecorder.register(routing, Gateway.API_PREFIX, recorded, List.of(new CheckpointService(store),
-                new ProofService(none, new Prover(store, new LevelCache(store, LevelCache.BYTES_MAX_DEFAULT), new byte[32]),
-                        new byte[32])));
+        RouteRecorder.register(routing, Gateway.API_PREFIX, recorded, List.of(new CheckpointService(ledger),
+                new ProofService(ledger)));
         routing.build();
         Set<Route> registered = new TreeSet<>();
         for (Route r : recorded) {

@@ -116,7 +116,7 @@ class StorageOutageTest {
             awaitReadiness(client, 503, "opening postgresql 127.0.0.1:" + proxy.port());
             LedgerClient.Answer refused = client.post("[]".getBytes());
             assertEquals(503, refused.status(), refused.body());
-            assertThat(node.gateway().component("storage").description(), containsString("postgresql"));
+            assertThat(node.ledger().node().storage().description(), containsString("postgresql"));
             proxy.restore();
             awaitReadiness(client, 200, "UP");
             client.mint();
