@@ -188,7 +188,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** A JSON array of transfers written as bytes into a reused buffer: no String per transfer. */
     static final class BodyWriter {
-        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
         /** One transfer with two parents is under 300 bytes. */
         private static final int TRANSFER_SIZE_MAX = 320;
         byte[] buffer = new byte[TRANSFER_SIZE_MAX * 1_024];
@@ -244,11 +243,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         private BodyWriter id(byte[] id, int offset) {
             buffer[size++] = '"';
-            for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
-                int v = id[offset + k] & 0xff;
-                buffer[size++] = HEX[v >>> 4];
-                buffer[size++] = HEX[v & 0xf];
-            }
+            size = Hex.encode(id, offset, TransferBatch.ID_SIZE, buffer, size);
             buffer[size++] = '"';
             return this;
         }

@@ -5,9 +5,9 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.ledger.Engine;
+import java.util.HexFormat;
 
 /**
  * {@code GET /tips?limit=}: transfers no transfer references yet, newest first, for clients to use as
@@ -38,7 +38,7 @@ public final class TipService implements HttpService {
         StringBuilder json = new StringBuilder(16 + count * 67).append("{\"tips\":[");
         for (int i = 0; i < count; i++) {
             json.append(i == 0 ? "\"" : ",\"")
-                    .append(Hex.encode(ids, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE)).append('"');
+                    .append(HexFormat.of().formatHex(ids, i * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE + TransferBatch.ID_SIZE)).append('"');
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(json.append("]}").toString());

@@ -3,6 +3,7 @@ package omni.gateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
@@ -30,7 +31,6 @@ import omni.proof.Checkpoint;
 public final class TransactionService implements HttpService {
     private static final String NDJSON = "x-ndjson";
     private static final byte[][] RESULT_FIELDS = new byte[Result.values().length][];
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** The longest item of the answer: index, 64-hex id, longest result name, position, punctuation. */
     private static final int RESPONSE_ITEM_SIZE_MAX = 200;
 
@@ -165,12 +165,7 @@ public final class TransactionService implements HttpService {
         p = putLong(out, p, i);
         if (code != Result.MALFORMED.code()) {
             p = put(out, p, ",\"id\":\"");
-            int idOffset = i * TransferBatch.ID_SIZE;
-            for (int b = 0; b < TransferBatch.ID_SIZE; b++) {
-                int v = batch.id[idOffset + b] & 0xff;
-                out[p++] = HEX[v >>> 4];
-                out[p++] = HEX[v & 0xf];
-            }
+            p = Hex.encode(batch.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE, out, p);
             out[p++] = '"';
         }
         byte[] resultField = RESULT_FIELDS[code];
@@ -244,7 +239,7 @@ public final class TransactionService implements HttpService {
 
     /** Appends the fields (without braces) of item {@code i}: every transfer field, {@code id}, {@code position}. */
     static void appendTransfer(StringBuilder json, TransferBatch batch, int i) {
-        json.append("\"id\":\"").append(Hex.encode(batch.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE))
+        json.append("\"id\":\"").append(HexFormat.of().formatHex(batch.id, i * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE + TransferBatch.ID_SIZE))
                 .append("\",\"sender\":").append(batch.sender[i])
                 .append(",\"receiver\":").append(batch.receiver[i])
                 .append(",\"amount\":").append(batch.amount[i])
@@ -253,8 +248,7 @@ public final class TransactionService implements HttpService {
                 .append(",\"parents\":[");
         for (int k = 0; k < batch.parentCount[i]; k++) {
             json.append(k == 0 ? "\"" : ",\"")
-                    .append(Hex.encode(batch.parents, batch.parentOffset[i] + k * TransferBatch.ID_SIZE,
-                            TransferBatch.ID_SIZE))
+                    .append(HexFormat.of().formatHex(batch.parents, batch.parentOffset[i] + k * TransferBatch.ID_SIZE, batch.parentOffset[i] + k * TransferBatch.ID_SIZE + TransferBatch.ID_SIZE))
                     .append('"');
         }
         json.append("],\"memo\":");

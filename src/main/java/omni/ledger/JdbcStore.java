@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -141,8 +142,8 @@ abstract class JdbcStore implements Store {
                     if (!Arrays.equals(id, expected)) {
                         String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8).replaceFirst("^genesis:", "");
                         throw new StoreException(description() + " holds the ledger of '" + stored
-                                + "' (genesis " + omni.kernel.Hex.encode(id) + "), not the ledger '" + ledgerName
-                                + "' (genesis " + omni.kernel.Hex.encode(expected) + ")");
+                                + "' (genesis " + HexFormat.of().formatHex(id) + "), not the ledger '" + ledgerName
+                                + "' (genesis " + HexFormat.of().formatHex(expected) + ")");
                     }
                     return;
                 }
@@ -359,26 +360,12 @@ abstract class JdbcStore implements Store {
 
     /** Appends the current row ({@link #TRANSFER_COLUMNS} order) as the next item of {@code out}. */
     static void fill(ResultSet rs, TransferBatch out) throws SQLException {
-        int i = out.count;
-        out.position[i] = rs.getLong(1);
-        byte[] id = rs.getBytes(2);
-        System.arraycopy(id, 0, out.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
-        out.sender[i] = rs.getLong(3);
-        out.receiver[i] = rs.getLong(4);
-        out.amount[i] = rs.getLong(5);
-        out.seq[i] = rs.getLong(6);
-        out.timestamp[i] = rs.getLong(7);
+        int i = out.add(rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7));
+        out.setCommitted(i, rs.getLong(1), rs.getBytes(2), 0);
         byte[] parents = rs.getBytes(8);
-        out.parentCount[i] = parents.length / TransferBatch.ID_SIZE;
-        out.parentOffset[i] = out.reserveParents(out.parentCount[i]);
-        System.arraycopy(parents, 0, out.parents, out.parentOffset[i], parents.length);
+        out.setParents(i, parents, 0, parents.length / TransferBatch.ID_SIZE);
         byte[] memo = rs.getBytes(9);
-        out.memoSize[i] = memo.length;
-        out.memoOffset[i] = out.reserveMemo(memo.length);
-        System.arraycopy(memo, 0, out.memos, out.memoOffset[i], memo.length);
-        out.idGiven[i] = false;
-        out.result[i] = Result.ACCEPTED.code();
-        out.count = i + 1;
+        out.setMemo(i, memo, 0, memo.length);
     }
 
     @Override

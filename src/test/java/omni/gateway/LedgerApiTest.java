@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +24,6 @@ import omni.cli.ServeCommand;
 import omni.cli.Shutdown;
 import omni.config.Setting;
 import omni.config.Settings;
-import omni.kernel.Hex;
 import omni.kernel.TransferIds;
 
 /**
@@ -32,7 +32,7 @@ import omni.kernel.TransferIds;
  */
 class LedgerApiTest {
     private static final String ADMIN = "a".repeat(64);
-    private static final String GENESIS = Hex.encode(TransferIds.genesisId("omni"));
+    private static final String GENESIS = HexFormat.of().formatHex(TransferIds.genesisId("omni"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static Shutdown shutdown;
     private static String base;

@@ -6,7 +6,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.DirectClient;
 import io.helidon.webserver.testing.junit5.RoutingTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
-import omni.kernel.Hex;
 import omni.proof.Checkpoint;
 import omni.proof.Checkpointer;
 import omni.proof.LevelCache;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -114,12 +114,12 @@ class ProofApiTest {
     @Test
     void proofsOfSealedUnsealedAndUnknownIds() {
         Transfer sealed = store.transferAt(15);
-        ClientResponseTyped<String> proof = get("/proofs/" + Hex.encode(sealed.id()));
+        ClientResponseTyped<String> proof = get("/proofs/" + HexFormat.of().formatHex(sealed.id()));
         assertEquals(Status.OK_200, proof.status());
         Proof parsed = Proof.fromJson(proof.entity());
         assertEquals(sealed, parsed.transaction());
         assertEquals(15, parsed.checkpoint().firstPosition() + parsed.leafIndex());
-        ClientResponseTyped<String> notSealed = get("/proofs/" + Hex.encode(unsealed.id()));
+        ClientResponseTyped<String> notSealed = get("/proofs/" + HexFormat.of().formatHex(unsealed.id()));
         assertEquals(Status.CONFLICT_409, notSealed.status());
         assertTrue(notSealed.entity().contains("\"title\":\"Not sealed yet\""), notSealed.entity());
         assertEquals("application/problem+json", notSealed.headers().contentType().orElseThrow().text());
