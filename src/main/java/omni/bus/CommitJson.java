@@ -1,12 +1,13 @@
 package omni.bus;
 
 import omni.kernel.Hex;
+import omni.kernel.TransferBatch;
 
 import java.nio.charset.StandardCharsets;
 
 /** Writes {@code {"firstPosition":f,"lastPosition":l,"count":n,"ids":["<64 hex>",...]}} straight into bytes. */
 final class CommitJson {
-    static final int ID_SIZE = 32;
+    static final int ID_SIZE = TransferBatch.ID_SIZE;
     private static final byte[] FIRST = "{\"firstPosition\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LAST = ",\"lastPosition\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] COUNT = ",\"count\":".getBytes(StandardCharsets.US_ASCII);

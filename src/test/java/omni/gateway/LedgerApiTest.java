@@ -25,6 +25,7 @@ import omni.cli.Shutdown;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.kernel.TransferIds;
+import omni.ledger.BatchSlot;
 
 /**
  * The transfer, account and tip API (SPEC section 5) on a node composed as {@code omni serve} composes it, with
@@ -115,7 +116,7 @@ class LedgerApiTest {
             tooMany.append(i == 0 ? "" : ",").append("{}");
         }
         assertEquals(413, post(tooMany.append(']').toString(), "application/json", ADMIN).statusCode());
-        assertEquals(413, post("[" + " ".repeat(8 * 1024 * 1024) + "]", "application/json", ADMIN).statusCode());
+        assertEquals(413, post("[" + " ".repeat(BatchSlot.BODY_SIZE_MAX) + "]", "application/json", ADMIN).statusCode());
         assertEquals(401, post(valid, "application/json", "b".repeat(64)).statusCode());
         assertEquals(issuerBefore, get("/api/v1/accounts/0", ADMIN).body());
     }
