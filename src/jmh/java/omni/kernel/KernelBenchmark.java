@@ -98,26 +98,15 @@ public class KernelBenchmark {
     }
 
     private void add(long sender, long receiver, long amount, long seq) {
-        int i = batch.count++;
-        batch.sender[i] = sender;
-        batch.receiver[i] = receiver;
-        batch.amount[i] = amount;
-        batch.seq[i] = seq;
-        batch.timestamp[i] = NOW_MS;
+        int i = batch.add(sender, receiver, amount, seq, NOW_MS);
         // Two parents, except on genesis alone (the first funding batch).
         int parentCount = kernel.nextPosition() == 1 ? 1 : 2;
-        batch.parentCount[i] = parentCount;
-        batch.parentOffset[i] = batch.reserveParents(parentCount);
-        System.arraycopy(previousIds, i * TransferBatch.ID_SIZE, batch.parents, batch.parentOffset[i],
-                TransferBatch.ID_SIZE);
+        int offset = batch.reserveParents(i, parentCount);
+        System.arraycopy(previousIds, i * TransferBatch.ID_SIZE, batch.parents, offset, TransferBatch.ID_SIZE);
         if (parentCount == 2) {
             System.arraycopy(previousIds, ((i + 1) % BATCH_SIZE) * TransferBatch.ID_SIZE, batch.parents,
-                    batch.parentOffset[i] + TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
+                    offset + TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
         }
-        batch.memoSize[i] = 0;
-        batch.memoOffset[i] = 0;
-        batch.idGiven[i] = false;
-        batch.result[i] = Result.ACCEPTED.code();
     }
 
     private void remember() {

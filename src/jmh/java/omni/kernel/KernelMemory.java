@@ -89,19 +89,8 @@ public final class KernelMemory {
     }
 
     private static void add(TransferBatch batch, long sender, long receiver, long amount, long seq, byte[] parent) {
-        int i = batch.count++;
-        batch.sender[i] = sender;
-        batch.receiver[i] = receiver;
-        batch.amount[i] = amount;
-        batch.seq[i] = seq;
-        batch.timestamp[i] = 1_764_130_000_000L;
-        batch.parentCount[i] = 1;
-        batch.parentOffset[i] = batch.reserveParents(1);
-        System.arraycopy(parent, 0, batch.parents, batch.parentOffset[i], TransferBatch.ID_SIZE);
-        batch.memoSize[i] = 0;
-        batch.memoOffset[i] = 0;
-        batch.idGiven[i] = false;
-        batch.result[i] = Result.ACCEPTED.code();
+        int i = batch.add(sender, receiver, amount, seq, 1_764_130_000_000L);
+        batch.setParents(i, parent, 0, 1);
     }
 
     private static long usedAfterGc() {

@@ -1,11 +1,13 @@
 package omni.bus;
 
+import omni.kernel.Hex;
+import omni.kernel.TransferBatch;
+
 import java.nio.charset.StandardCharsets;
 
 /** Writes {@code {"firstPosition":f,"lastPosition":l,"count":n,"ids":["<64 hex>",...]}} straight into bytes. */
 final class CommitJson {
-    static final int ID_SIZE = 32;
-    private static final byte[] DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    static final int ID_SIZE = TransferBatch.ID_SIZE;
     private static final byte[] FIRST = "{\"firstPosition\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LAST = ",\"lastPosition\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] COUNT = ",\"count\":".getBytes(StandardCharsets.US_ASCII);
@@ -39,11 +41,7 @@ final class CommitJson {
                 out[at++] = ',';
             }
             out[at++] = '"';
-            for (int b = i * ID_SIZE, end = b + ID_SIZE; b < end; b++) {
-                int v = ids[b] & 0xff;
-                out[at++] = DIGITS[v >>> 4];
-                out[at++] = DIGITS[v & 0xf];
-            }
+            at = Hex.encode(ids, i * ID_SIZE, ID_SIZE, out, at);
             out[at++] = '"';
         }
         out[at++] = ']';

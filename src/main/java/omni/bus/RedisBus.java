@@ -1,5 +1,9 @@
 package omni.bus;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -7,8 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
@@ -58,8 +60,8 @@ public final class RedisBus implements EventBus {
     static final String META_FLOOR_POSITION = "bus.redis.floorPosition";
     static final String META_FLOOR_CHECKPOINT_SEQ = "bus.redis.floorCheckpointSeq";
     static final byte[] FIELD = "event".getBytes(StandardCharsets.US_ASCII);
-    private static final Pattern LAST_POSITION_FIELD = Pattern.compile("\"lastPosition\":(\\d+)");
-    private static final Pattern SEQ_FIELD = Pattern.compile("\"seq\":(\\d+)");
+    /** Reads back the newest stream entries, which OMNI itself wrote as JSON. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Logger LOG = Logger.getLogger(RedisBus.class.getName());
 
@@ -351,11 +353,11 @@ public final class RedisBus implements EventBus {
      * truth: when it lies between the watermark and the ledger's end, publishing resumes after it, not before.
      */
     private void adoptWhatRedisHas(Jedis jedis, boolean lostWhileConnected) {
-        long inStream = newestInStream(jedis, commitStream, LAST_POSITION_FIELD);
+        long inStream = newestInStream(jedis, commitStream, "lastPosition");
         if (inStream > publishedPosition && inStream <= source.lastPosition()) {
             publishedPosition = inStream;
         }
-        long seqInStream = newestInStream(jedis, checkpointStream, SEQ_FIELD);
+        long seqInStream = newestInStream(jedis, checkpointStream, "seq");
         if (seqInStream > publishedSeq && seqInStream <= source.latestCheckpointSeq()) {
             publishedSeq = seqInStream;
         }
@@ -399,14 +401,21 @@ public final class RedisBus implements EventBus {
     }
 
     /** The number after {@code field} in the newest entry's JSON, or -1 (empty stream, or not ours). */
-    private static long newestInStream(Jedis jedis, String stream, Pattern field) {
+    private static long newestInStream(Jedis jedis, String stream, String field) {
         List<StreamEntry> newest = jedis.xrevrange(stream, "+", "-", 1);
         if (newest.isEmpty()) {
             return -1;
         }
         String json = newest.get(0).getFields().get(new String(FIELD, StandardCharsets.US_ASCII));
-        Matcher matcher = json == null ? null : field.matcher(json);
-        return matcher != null && matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+        if (json == null) {
+            return -1;
+        }
+        try {
+            JsonNode value = JSON.readTree(json).path(field);
+            return value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0 ? value.longValue() : -1;
+        } catch (IOException e) {
+            return -1; // not an entry OMNI wrote: the watermark stands
+        }
     }
 
     private void becameConnected(long replayBacklog) {

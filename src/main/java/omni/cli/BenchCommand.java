@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.HdrHistogram.Histogram;
 import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
@@ -54,7 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
     private static final Pattern METRIC_SIZE_SUM = Pattern.compile("(?m)^omni_commit_batch_size_sum\\{[^}]*} ([0-9.eE+]+)");
     private static final Pattern METRIC_SECONDS_SUM =
             Pattern.compile("(?m)^omni_commit_batch_seconds_sum\\{[^}]*} ([0-9.eE+]+)");
-    private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
+    /** Reads the node's JSON answers; the metrics text is not JSON and keeps its patterns. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--accounts", defaultValue = "10000", description = "Accounts to mint and transfer between (default ${DEFAULT-VALUE}).")
     int accountCount;
@@ -186,16 +188,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     private String firstTip() throws IOException, InterruptedException {
         String answer = get("/tips?limit=1");
-        Matcher m = Pattern.compile("\"([0-9a-f]{64})\"").matcher(answer);
-        if (!m.find()) {
+        JsonNode tip = parse(answer).path("tips").path(0);
+        if (!tip.isTextual()) {
             throw new IllegalStateException("GET /tips gave no tip: " + shorten(answer));
         }
-        return m.group(1);
+        return tip.textValue();
     }
 
     /** A JSON array of transfers written as bytes into a reused buffer: no String per transfer. */
     static final class BodyWriter {
-        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
         /** One transfer with two parents is under 300 bytes. */
         private static final int TRANSFER_SIZE_MAX = 320;
         byte[] buffer = new byte[TRANSFER_SIZE_MAX * 1_024];
@@ -251,11 +252,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         private BodyWriter id(byte[] id, int offset) {
             buffer[size++] = '"';
-            for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
-                int v = id[offset + k] & 0xff;
-                buffer[size++] = HEX[v >>> 4];
-                buffer[size++] = HEX[v & 0xf];
-            }
+            size = Hex.encode(id, offset, TransferBatch.ID_SIZE, buffer, size);
             buffer[size++] = '"';
             return this;
         }
@@ -467,24 +464,32 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalStateException("GET /accounts/" + id + " answered " + response.statusCode() + ": "
                     + shorten(response.body()));
         }
-        String body = response.body();
-        return new long[] {field(body, "balance"), field(body, "seq"), field(body, "transactions")};
+        JsonNode account = parse(response.body());
+        return new long[] {field(account, "balance"), field(account, "seq"), field(account, "transactions")};
     }
 
-    private static long field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(-?\\d+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + name + " in " + shorten(json));
+    private static long field(JsonNode json, String name) {
+        JsonNode value = json.path(name);
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw new IllegalStateException("no integer " + name + " in " + shorten(json.toString()));
         }
-        return Long.parseLong(m.group(1));
+        return value.longValue();
     }
 
     private static long[] counts(String answer) {
-        Matcher m = COUNTS.matcher(answer);
-        if (!m.lookingAt()) {
+        JsonNode json = parse(answer);
+        if (!json.path("accepted").isIntegralNumber() || !json.path("rejected").isIntegralNumber()) {
             throw new IllegalStateException("not a transactions answer: " + shorten(answer));
         }
-        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        return new long[] {json.get("accepted").longValue(), json.get("rejected").longValue()};
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("not JSON: " + shorten(json), e);
+        }
     }
 
     private void report(Load load, long elapsedNs) {

@@ -1,5 +1,7 @@
 package omni.cluster;
 
+import omni.kernel.Kernel;
+
 /**
  * The partition that Hazelcast 5.7's default partitioning gives a {@code Long} key, computed without Hazelcast so
  * that the kernel can shard accounts the way a cluster will own them. Hazelcast serializes a Long as
@@ -9,8 +11,6 @@ package omni.cluster;
  * serialization and HashUtil for many random keys.
  */
 public final class HazelcastPartitioning {
-    /** Hazelcast's default {@code hazelcast.partition.count}. */
-    public static final int PARTITION_COUNT = 271;
     /** Hazelcast's MurmurHash3 default seed. */
     private static final int MURMUR_SEED = 0x01000193;
     private static final int C1 = 0xcc9e2d51;
@@ -19,10 +19,10 @@ public final class HazelcastPartitioning {
     private HazelcastPartitioning() {
     }
 
-    /** Hazelcast's partition id for {@code Long.valueOf(accountId)} with 271 partitions. */
+    /** Hazelcast's partition id for {@code Long.valueOf(accountId)} with {@link Kernel#PARTITION_COUNT} partitions. */
     public static int partitionOf(long accountId) {
         int hash = murmur3Of((int) (accountId >>> 32), (int) accountId);
-        return hash == Integer.MIN_VALUE ? 0 : Math.abs(hash) % PARTITION_COUNT;
+        return hash == Integer.MIN_VALUE ? 0 : Math.abs(hash) % Kernel.PARTITION_COUNT;
     }
 
     /** MurmurHash3 x86_32 of two big-endian ints (8 bytes) read as Hazelcast reads them (little-endian blocks). */

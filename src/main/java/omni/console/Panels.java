@@ -3,6 +3,7 @@ package omni.console;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +13,6 @@ import java.util.function.BooleanSupplier;
 
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.sse.SseSink;
-import omni.kernel.Hex;
 import omni.ledger.AccountView;
 import omni.ledger.ClusterView;
 import omni.ledger.HistoryPage;
@@ -160,7 +160,7 @@ final class Panels {
         List<Views.CheckpointRow> rows = new ArrayList<>();
         for (Checkpoint c : list) {
             rows.add(new Views.CheckpointRow(c.seq(), c.firstPosition(), c.lastPosition(), c.count(),
-                    Hex.encode(c.root(), 0, c.root().length), Views.age(Math.max(0, now - c.timestamp())),
+                    HexFormat.of().formatHex(c.root(), 0, 0 + c.root().length), Views.age(Math.max(0, now - c.timestamp())),
                     signerShort));
         }
         long committed = source.committedPosition().getAsLong();
@@ -191,9 +191,9 @@ final class Panels {
         List<String> parents = new ArrayList<>();
         byte[] p = t.parents();
         for (int i = 0; i < t.parentCount(); i++) {
-            parents.add(Hex.encode(p, i * 32, 32));
+            parents.add(HexFormat.of().formatHex(p, i * 32, i * 32 + 32));
         }
-        return new Views.Transfer(Hex.encode(t.id()), view.position(), Long.toUnsignedString(t.sender()),
+        return new Views.Transfer(HexFormat.of().formatHex(t.id()), view.position(), Long.toUnsignedString(t.sender()),
                 Long.toUnsignedString(t.receiver()), Long.toUnsignedString(t.amount()), t.seq(), t.timestamp(),
                 parents, new String(t.memo(), StandardCharsets.UTF_8),
                 view.sealed() ? "seq " + view.checkpointSeq() : "not sealed yet");
@@ -286,8 +286,8 @@ final class Panels {
         StringBuilder sb = new StringBuilder("seq,first_position,last_position,count,root,timestamp_ms,hash\n");
         for (Checkpoint c : latestCheckpoints()) {
             sb.append(c.seq()).append(',').append(c.firstPosition()).append(',').append(c.lastPosition()).append(',')
-                    .append(c.count()).append(',').append(Hex.encode(c.root(), 0, 32)).append(',')
-                    .append(c.timestamp()).append(',').append(Hex.encode(c.hash(), 0, 32)).append('\n');
+                    .append(c.count()).append(',').append(HexFormat.of().formatHex(c.root(), 0, 0 + 32)).append(',')
+                    .append(c.timestamp()).append(',').append(HexFormat.of().formatHex(c.hash(), 0, 0 + 32)).append('\n');
         }
         return sb.toString();
     }

@@ -21,6 +21,7 @@ import io.helidon.webserver.http.HttpService;
 import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
+import omni.ledger.BatchSlot;
 import omni.metrics.MetricsService;
 
 /**
@@ -36,8 +37,8 @@ import omni.metrics.MetricsService;
  * }</pre>
  */
 public final class Gateway {
-    /** SPEC section 5: request bodies are at most 8 MiB. */
-    public static final long PAYLOAD_SIZE_MAX = 8L * 1024 * 1024;
+    /** The largest request is a transfer batch, so its body limit bounds every route. */
+    public static final long PAYLOAD_SIZE_MAX = BatchSlot.BODY_SIZE_MAX;
     public static final String API_PREFIX = "/api/v1";
     // In-flight requests get this long to finish after readiness turns 503; with the 10 s exit budget it leaves
     // time for the components' own shutdown hooks (commit drain, store close).

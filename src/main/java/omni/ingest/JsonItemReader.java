@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
+import omni.kernel.Hex;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
@@ -42,18 +43,7 @@ final class JsonItemReader {
     private static final int HEX_ID_SIZE = 2 * TransferBatch.ID_SIZE;
     private static final int UNESCAPE_INVALID = -1;
     private static final int UNESCAPE_TOO_LONG = -2;
-    private static final byte[] HEX_VALUE = new byte[256];
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-    static {
-        Arrays.fill(HEX_VALUE, (byte) -1);
-        for (int c = '0'; c <= '9'; c++) {
-            HEX_VALUE[c] = (byte) (c - '0');
-        }
-        for (int c = 'a'; c <= 'f'; c++) {
-            HEX_VALUE[c] = (byte) (c - 'a' + 10);
-        }
-    }
 
     private final byte[] b;
     private final TransferBatch batch;
@@ -433,22 +423,10 @@ final class JsonItemReader {
             return false;
         }
         int size = stringContent(hexScratch, HEX_ID_SIZE);
-        if (size != HEX_ID_SIZE || !decodeHex(text, textFrom, out, offset)) {
+        if (size != HEX_ID_SIZE || !Hex.decode(text, textFrom, out, offset, TransferBatch.ID_SIZE)) {
             fail(key, index, MalformedDetail.NOT_HEX_ID);
         }
         return true;
-    }
-
-    /** 64 lowercase hex digits at {@code src[from]} into 32 bytes; false (out partly written) if any is not one. */
-    private static boolean decodeHex(byte[] src, int from, byte[] out, int offset) {
-        int invalid = 0;
-        for (int k = 0; k < TransferBatch.ID_SIZE; k++) {
-            int hi = HEX_VALUE[src[from + 2 * k] & 0xff];
-            int lo = HEX_VALUE[src[from + 2 * k + 1] & 0xff];
-            invalid |= hi | lo;
-            out[offset + k] = (byte) (hi << 4 | lo);
-        }
-        return invalid >= 0;
     }
 
     /**
@@ -472,7 +450,7 @@ final class JsonItemReader {
      * lengths, other digits) returns false, leaving p unchanged for the general path.
      */
     private boolean decodePlainHexId(byte[] out, int offset) {
-        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"' || !decodeHex(b, p + 1, out, offset)) {
+        if (p + HEX_ID_SIZE + 2 > end || b[p + HEX_ID_SIZE + 1] != '"' || !Hex.decode(b, p + 1, out, offset, TransferBatch.ID_SIZE)) {
             return false;
         }
         p += HEX_ID_SIZE + 2;
@@ -536,22 +514,9 @@ final class JsonItemReader {
     }
 
     private void beginItem() {
-        int i = batch.count++;
         itemParentsStart = batch.parentsSize;
         itemMemosStart = batch.memosSize;
-        batch.sender[i] = 0;
-        batch.receiver[i] = 0;
-        batch.amount[i] = 0;
-        batch.seq[i] = 0;
-        batch.timestamp[i] = 0;
-        batch.parentCount[i] = 0;
-        batch.parentOffset[i] = itemParentsStart;
-        batch.memoSize[i] = 0;
-        batch.memoOffset[i] = itemMemosStart;
-        batch.idGiven[i] = false;
-        batch.position[i] = -1;
-        batch.result[i] = Result.ACCEPTED.code();
-        batch.detailSize[i] = 0;
+        batch.add(0, 0, 0, 0, 0);
         bad = false;
     }
 

@@ -2,6 +2,7 @@ package omni.ingest;
 
 import java.nio.charset.StandardCharsets;
 
+import omni.kernel.Hex;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
@@ -40,7 +41,6 @@ final class MalformedDetail {
     private static final byte[] TRUNCATED = ascii("...");
     private static final byte[] DETAIL_FIELD = ascii(",\"detail\":\"");
     private static final byte[] REPLACEMENT = ascii("\\ufffd");
-    private static final byte[] HEX = ascii("0123456789abcdef");
 
     private MalformedDetail() {
     }
@@ -132,8 +132,7 @@ final class MalformedDetail {
                 out[o++] = 'u';
                 out[o++] = '0';
                 out[o++] = '0';
-                out[o++] = HEX[c >>> 4];
-                out[o++] = HEX[c & 0xf];
+                o = Hex.encode(src, k, 1, out, o);
             } else if (take == 0) {
                 o = put(out, o, REPLACEMENT);
                 take = 1;

@@ -1,35 +1,61 @@
 package omni.kernel;
 
-/** Lowercase hexadecimal, as SPEC section 3 writes ids and section 7 writes every byte string. */
+import java.util.Arrays;
+
+/**
+ * Lowercase hex at the byte level, for the hot paths that read or write JSON straight in byte arrays (ingest,
+ * the submit answer, the bus's commit messages, the bench client). Where a String is wanted, use
+ * {@link java.util.HexFormat}; decoding stays here because OMNI accepts only lowercase digits, and
+ * {@code HexFormat.parseHex} also takes uppercase.
+ */
 public final class Hex {
     private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Value of each byte as a lowercase hex digit, -1 for every other byte: one load per digit. */
+    private static final byte[] VALUES = new byte[256];
+
+    static {
+        Arrays.fill(VALUES, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            VALUES[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            VALUES[c] = (byte) (c - 'a' + 10);
+        }
+    }
 
     private Hex() {
     }
 
-    public static String encode(byte[] bytes) {
-        return encode(bytes, 0, bytes.length);
-    }
-
-    public static String encode(byte[] bytes, int offset, int length) {
-        byte[] out = new byte[length * 2];
-        for (int i = 0; i < length; i++) {
-            int b = bytes[offset + i] & 0xff;
-            out[2 * i] = DIGITS[b >>> 4];
-            out[2 * i + 1] = DIGITS[b & 0xf];
+    /** Writes {@code length} bytes from {@code src[from]} as {@code 2 * length} digits at {@code out[at]}; returns the end. */
+    public static int encode(byte[] src, int from, int length, byte[] out, int at) {
+        int p = at;
+        for (int i = from, end = from + length; i < end; i++) {
+            int v = src[i] & 0xff;
+            out[p++] = DIGITS[v >>> 4];
+            out[p++] = DIGITS[v & 0xf];
         }
-        return new String(out, java.nio.charset.StandardCharsets.US_ASCII);
+        return p;
     }
 
     /** Value of one lowercase hex digit, or -1 when {@code c} is not one (uppercase is not accepted). */
-    public static int digit(int c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
+    private static int digit(int c) {
+        return c >= 0 && c < VALUES.length ? VALUES[c] : -1;
+    }
+
+    /**
+     * Decodes {@code 2 * length} lowercase hex digits at {@code src[from]} into {@code out[outOffset]}; false
+     * (leaving {@code out} partly written) if any is not one. Branch-free over the digits: ingest calls it for
+     * every id of every transfer.
+     */
+    public static boolean decode(byte[] src, int from, byte[] out, int outOffset, int length) {
+        int invalid = 0;
+        for (int k = 0; k < length; k++) {
+            int hi = VALUES[src[from + 2 * k] & 0xff];
+            int lo = VALUES[src[from + 2 * k + 1] & 0xff];
+            invalid |= hi | lo;
+            out[outOffset + k] = (byte) (hi << 4 | lo);
         }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        return -1;
+        return invalid >= 0;
     }
 
     /**

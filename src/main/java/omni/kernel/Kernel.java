@@ -25,7 +25,10 @@ import java.util.function.LongToIntFunction;
  * discarded by the stamp check.
  */
 public final class Kernel {
-    /** Hazelcast's default partition count; the kernel's account shards are these partitions. */
+    /**
+     * Hazelcast's default {@code hazelcast.partition.count}: the kernel's shards are the partitions a cluster
+     * member owns, so the two counts must be one number, and this is it.
+     */
     public static final int PARTITION_COUNT = 271;
     /** SPEC section 4: a timestamp more than this far ahead of the node's clock is timestamp_in_future. */
     public static final long TIMESTAMP_AHEAD_MS_MAX = 60_000;

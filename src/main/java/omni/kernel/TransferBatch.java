@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Up to {@link #ITEM_COUNT_MAX} transfers of one request as a structure of arrays: no object per transfer.
  * Item {@code i}'s parents are {@code parentCount[i]} ids of {@link #ID_SIZE} bytes at
  * {@code parents[parentOffset[i] ..]}; its memo is {@code memoSize[i]} bytes at {@code memos[memoOffset[i] ..]}.
- * Ingest fills the fields; validation writes {@code result} and {@code position}. A batch is reused:
+ * Ingest and storage reads start each item with {@link #add} and fill it with the writers after it; validation
+ * writes {@code result} and {@code position}. A batch is reused:
  * {@link #clear()} makes it empty without freeing its arrays.
  */
 public final class TransferBatch {
@@ -92,6 +93,70 @@ public final class TransferBatch {
         }
         memosSize = needed;
         return offset;
+    }
+
+    /**
+     * Appends an accepted item with these numbers and, until the writers below give it some, no parents, no memo,
+     * no given id and no position; returns its index. Every producer of items (ingest, storage reads, tests) starts
+     * an item here, so no field is left over from the batch's previous use.
+     */
+    public int add(long senderAccount, long receiverAccount, long amountValue, long seqValue, long timestampMs) {
+        if (count >= ITEM_COUNT_MAX) {
+            throw new IllegalStateException("batch is full: " + ITEM_COUNT_MAX + " items");
+        }
+        int i = count++;
+        sender[i] = senderAccount;
+        receiver[i] = receiverAccount;
+        amount[i] = amountValue;
+        seq[i] = seqValue;
+        timestamp[i] = timestampMs;
+        parentCount[i] = 0;
+        parentOffset[i] = parentsSize;
+        memoSize[i] = 0;
+        memoOffset[i] = memosSize;
+        idGiven[i] = false;
+        result[i] = Result.ACCEPTED.code();
+        position[i] = -1;
+        detailSize[i] = 0;
+        return i;
+    }
+
+    /** Gives item {@code i} room for {@code idCount} parent ids and returns the offset in {@link #parents} to write them at. */
+    public int reserveParents(int i, int idCount) {
+        parentCount[i] = idCount;
+        parentOffset[i] = reserveParents(idCount);
+        return parentOffset[i];
+    }
+
+    /** Copies {@code idCount} parent ids from {@code src[from ..]} as item {@code i}'s parents. */
+    public void setParents(int i, byte[] src, int from, int idCount) {
+        int offset = reserveParents(i, idCount); // first: it may replace the array
+        System.arraycopy(src, from, parents, offset, idCount * ID_SIZE);
+    }
+
+    /** Gives item {@code i} room for a memo of {@code size} bytes and returns the offset in {@link #memos} to write it at. */
+    public int reserveMemo(int i, int size) {
+        memoSize[i] = size;
+        memoOffset[i] = reserveMemo(size);
+        return memoOffset[i];
+    }
+
+    /** Copies {@code size} memo bytes from {@code src[from ..]} as item {@code i}'s memo. */
+    public void setMemo(int i, byte[] src, int from, int size) {
+        int offset = reserveMemo(i, size); // first: it may replace the array
+        System.arraycopy(src, from, memos, offset, size);
+    }
+
+    /** Records the id the client sent for item {@code i}, from {@code src[from ..]}. */
+    public void setGivenId(int i, byte[] src, int from) {
+        idGiven[i] = true;
+        System.arraycopy(src, from, givenId, i * ID_SIZE, ID_SIZE);
+    }
+
+    /** Marks item {@code i} as the committed transfer at {@code committedPosition} whose id is at {@code src[from ..]}. */
+    public void setCommitted(int i, long committedPosition, byte[] src, int from) {
+        position[i] = committedPosition;
+        System.arraycopy(src, from, id, i * ID_SIZE, ID_SIZE);
     }
 
     /** Makes room for one detail of up to {@link #DETAIL_SIZE_MAX} bytes and returns the offset to write it at. */

@@ -180,6 +180,16 @@ public final class EmbeddedStore extends JdbcStore {
         }
     }
 
+    /** Appends the current row ({@link #TRANSFER_COLUMNS} order) as the next item of {@code out}. */
+    private static void fill(ResultSet rs, TransferBatch out) throws SQLException {
+        int i = out.add(rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7));
+        out.setCommitted(i, rs.getLong(1), rs.getBytes(2), 0);
+        byte[] parents = rs.getBytes(8);
+        out.setParents(i, parents, 0, parents.length / TransferBatch.ID_SIZE);
+        byte[] memo = rs.getBytes(9);
+        out.setMemo(i, memo, 0, memo.length);
+    }
+
     @Override
     void applyProjection(Connection c, Projection p) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("MERGE INTO account_balances b USING (VALUES"

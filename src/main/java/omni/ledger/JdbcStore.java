@@ -4,6 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -14,29 +20,26 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * What PostgreSQL and H2 share: the pool, migrations, genesis, reads, meta, checkpoints and the projector's
- * bookkeeping. Plain JDBC rather than helidon-dbclient: append and scan need the driver's COPY API on the
- * very connection that holds the transaction, the projector needs SELECT ... FOR UPDATE and commit on one
- * connection, and the remaining queries are a handful of prepared statements, so the client would add a
- * layer without removing any code.
+ * What PostgreSQL and H2 share: the pools, migrations, genesis, append and the transfer reads; the tables
+ * beside {@code transfers} have their own classes ({@link MetaTable}, {@link CheckpointTable},
+ * {@link ProjectionTables}). Writes run on raw JDBC connections: append needs the driver's COPY API on the very
+ * connection that holds the transaction, and the projector holds a row lock until its commit. Lookups (a
+ * transfer, an account's history, checkpoints, meta) run through Helidon's DB client over the same shared pool:
+ * one statement each, no transaction to hold. See docs/storage.md.
  */
 abstract class JdbcStore implements Store {
-    static final String PROJECTOR_POSITION_KEY = "projector.position";
     /** Hikari waits this long for a free connection: appends take milliseconds, so a longer wait means an outage. */
     static final long CONNECTION_TIMEOUT_MS = 2_000;
     /** Readiness probes answer within a second. */
     static final long VALIDATION_TIMEOUT_MS = 1_000;
-    /** Checkpoint listings are bounded by the caller; this catches a caller that forgot. */
-    static final long CHECKPOINT_LIST_COUNT_MAX = 100_000;
     static final String TRANSFER_COLUMNS = "position, id, sender, receiver, amount, seq, timestamp, parents, memo";
-    private static final String CHECKPOINT_COLUMNS =
-            "seq, prev, first_position, last_position, count, root, timestamp, hash, signature";
 
     @FunctionalInterface
     interface MigrationLock {
@@ -53,7 +56,12 @@ abstract class JdbcStore implements Store {
     /** One connection for append (and ping, which asks exactly "can append write?"): the hot path never
      *  queues behind readers, so a burst of slow reads cannot look like a storage outage. */
     private volatile HikariDataSource appendPool;
+    /** The read side: Helidon's DB client handed the shared pool, so reads and writes share one set of connections. */
+    private volatile DbClient readClient;
     private Projector projector;
+    private final MetaTable meta = new MetaTable(this);
+    private final CheckpointTable checkpoints = new CheckpointTable(this);
+    private final ProjectionTables projection = new ProjectionTables(this);
 
     JdbcStore(boolean projectorEnabled) {
         this.projectorEnabled = projectorEnabled;
@@ -102,6 +110,9 @@ abstract class JdbcStore implements Store {
                 config.setMaximumPoolSize(1);
                 appendPool = new HikariDataSource(config);
             }
+            if (readClient == null) {
+                readClient = readClient(pool);
+            }
             try (Connection c = pool.getConnection()) {
                 Migrations.apply(c, dialect(), this::lockMigrations);
                 // Under the same lock: members opening an empty database at once write genesis once.
@@ -141,8 +152,8 @@ abstract class JdbcStore implements Store {
                     if (!Arrays.equals(id, expected)) {
                         String stored = new String(rs.getBytes(2), StandardCharsets.UTF_8).replaceFirst("^genesis:", "");
                         throw new StoreException(description() + " holds the ledger of '" + stored
-                                + "' (genesis " + omni.kernel.Hex.encode(id) + "), not the ledger '" + ledgerName
-                                + "' (genesis " + omni.kernel.Hex.encode(expected) + ")");
+                                + "' (genesis " + HexFormat.of().formatHex(id) + "), not the ledger '" + ledgerName
+                                + "' (genesis " + HexFormat.of().formatHex(expected) + ")");
                     }
                     return;
                 }
@@ -171,7 +182,32 @@ abstract class JdbcStore implements Store {
         }
     }
 
+    /** A DB client whose every statement borrows a connection from {@code shared} and gives it back. */
+    private static DbClient readClient(HikariDataSource shared) {
+        JdbcConnectionPool connections = () -> {
+            try {
+                return shared.getConnection();
+            } catch (SQLException e) {
+                throw new DbClientException("no connection from " + shared.getPoolName() + ": " + e.getMessage(), e);
+            }
+        };
+        return JdbcClientBuilder.create().connectionPool(connections).build();
+    }
+
+    /** The statements of the read side; StoreException if the store is not open. */
+    DbExecute reads(String what) throws StoreException {
+        DbClient client = readClient;
+        if (client == null) {
+            throw new StoreException(what + " on " + description() + ": the store is not open");
+        }
+        return client.execute();
+    }
+
     private void closePool() {
+        if (readClient != null) {
+            readClient.close();
+            readClient = null;
+        }
         if (pool != null) {
             pool.close();
             pool = null;
@@ -340,45 +376,26 @@ abstract class JdbcStore implements Store {
     @Override
     public boolean readTransfer(long position, TransferBatch out) throws StoreException {
         String what = "readTransfer position " + position;
-        try (Connection c = connection(what);
-             PreparedStatement p = c.prepareStatement("SELECT " + TRANSFER_COLUMNS
-                     + " FROM transfers WHERE position = ?")) {
-            p.setLong(1, position);
-            try (ResultSet rs = p.executeQuery()) {
-                out.clear();
-                if (!rs.next()) {
-                    return false;
-                }
-                fill(rs, out);
-                return true;
-            }
-        } catch (SQLException e) {
+        try {
+            Optional<DbRow> row = reads(what).get("SELECT " + TRANSFER_COLUMNS + " FROM transfers WHERE position = ?",
+                    position);
+            out.clear();
+            row.ifPresent(r -> fill(r, out));
+            return row.isPresent();
+        } catch (RuntimeException e) {
             throw failure(what, e);
         }
     }
 
-    /** Appends the current row ({@link #TRANSFER_COLUMNS} order) as the next item of {@code out}. */
-    static void fill(ResultSet rs, TransferBatch out) throws SQLException {
-        int i = out.count;
-        out.position[i] = rs.getLong(1);
-        byte[] id = rs.getBytes(2);
-        System.arraycopy(id, 0, out.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
-        out.sender[i] = rs.getLong(3);
-        out.receiver[i] = rs.getLong(4);
-        out.amount[i] = rs.getLong(5);
-        out.seq[i] = rs.getLong(6);
-        out.timestamp[i] = rs.getLong(7);
-        byte[] parents = rs.getBytes(8);
-        out.parentCount[i] = parents.length / TransferBatch.ID_SIZE;
-        out.parentOffset[i] = out.reserveParents(out.parentCount[i]);
-        System.arraycopy(parents, 0, out.parents, out.parentOffset[i], parents.length);
-        byte[] memo = rs.getBytes(9);
-        out.memoSize[i] = memo.length;
-        out.memoOffset[i] = out.reserveMemo(memo.length);
-        System.arraycopy(memo, 0, out.memos, out.memoOffset[i], memo.length);
-        out.idGiven[i] = false;
-        out.result[i] = Result.ACCEPTED.code();
-        out.count = i + 1;
+    /** Appends a row ({@link #TRANSFER_COLUMNS} order, by index: H2 names columns in upper case) to {@code out}. */
+    private static void fill(DbRow row, TransferBatch out) {
+        int i = out.add(row.column(3).get(Long.class), row.column(4).get(Long.class), row.column(5).get(Long.class),
+                row.column(6).get(Long.class), row.column(7).get(Long.class));
+        out.setCommitted(i, row.column(1).get(Long.class), row.column(2).get(byte[].class), 0);
+        byte[] parents = row.column(8).get(byte[].class);
+        out.setParents(i, parents, 0, parents.length / TransferBatch.ID_SIZE);
+        byte[] memo = row.column(9).get(byte[].class);
+        out.setMemo(i, memo, 0, memo.length);
     }
 
     @Override
@@ -427,98 +444,22 @@ abstract class JdbcStore implements Store {
 
     @Override
     public int accountHistory(long account, long beforePosition, int limit, long[] outPositions) throws StoreException {
-        String what = "accountHistory account " + account + " before " + beforePosition;
-        if (limit < 0 || limit > outPositions.length) {
-            throw new IllegalArgumentException(what + ": limit " + limit + " for " + outPositions.length + " slots");
-        }
-        try (Connection c = connection(what)) {
-            // Everything at or below the watermark is in account_history (committed with the watermark);
-            // above it, the transfers themselves are read. Newest first: the tail, then the projected part.
-            long watermark = meta(c, PROJECTOR_POSITION_KEY, 0);
-            int n = positions(c, "SELECT position FROM transfers WHERE position > ? AND position < ?"
-                    + " AND ? IN (sender, receiver) ORDER BY position DESC", watermark, beforePosition,
-                    account, limit, outPositions, 0);
-            if (n < limit) {
-                n += positions(c, "SELECT position FROM account_history WHERE position <= ? AND position < ?"
-                        + " AND account = ? ORDER BY position DESC", watermark, beforePosition, account,
-                        limit - n, outPositions, n);
-            }
-            return n;
-        } catch (SQLException e) {
-            throw failure(what, e);
-        }
-    }
-
-    private static int positions(Connection c, String sql, long a, long b, long account, int limit,
-                                 long[] out, int outOffset) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(sql + " LIMIT ?")) {
-            p.setLong(1, a);
-            p.setLong(2, b);
-            p.setLong(3, account);
-            p.setInt(4, limit);
-            int n = 0;
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next() && n < limit) {
-                    out[outOffset + n++] = rs.getLong(1);
-                }
-            }
-            return n;
-        }
+        return projection.accountHistory(account, beforePosition, limit, outPositions);
     }
 
     @Override
     public void scanBalances(BalanceConsumer consumer) throws StoreException {
-        try (Connection c = connection("scanBalances")) {
-            c.setAutoCommit(false);
-            try (PreparedStatement p = c.prepareStatement(
-                    "SELECT account, balance, seq, transfer_count FROM balances ORDER BY account")) {
-                p.setFetchSize(TransferBatch.ITEM_COUNT_MAX);
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        consumer.accept(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
-                    }
-                }
-                c.commit();
-            }
-        } catch (SQLException e) {
-            throw failure("scanBalances", e);
-        }
+        projection.scanBalances(consumer);
     }
 
     @Override
     public long getMeta(String key, long missing) throws StoreException {
-        try (Connection c = connection("getMeta " + key)) {
-            return meta(c, key, missing);
-        } catch (SQLException e) {
-            throw failure("getMeta " + key, e);
-        }
-    }
-
-    static long meta(Connection c, String key, long missing) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT value FROM meta WHERE name = ?")) {
-            p.setString(1, key);
-            try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : missing;
-            }
-        }
+        return meta.get(key, missing);
     }
 
     @Override
     public void putMeta(String key, long value) throws StoreException {
-        if (key.startsWith("projector.")) {
-            throw new IllegalArgumentException("meta key " + key + " belongs to the projector");
-        }
-        try (Connection c = connection("putMeta " + key);
-             PreparedStatement p = c.prepareStatement("MERGE INTO meta m USING (VALUES (CAST(? AS VARCHAR(200)),"
-                     + " CAST(? AS BIGINT))) s(name, value) ON m.name = s.name"
-                     + " WHEN MATCHED THEN UPDATE SET value = s.value"
-                     + " WHEN NOT MATCHED THEN INSERT (name, value) VALUES (s.name, s.value)")) {
-            p.setString(1, key);
-            p.setLong(2, value);
-            p.executeUpdate();
-        } catch (SQLException e) {
-            throw failure("putMeta " + key + "=" + value, e);
-        }
+        meta.put(key, value);
     }
 
     @Override
@@ -553,131 +494,32 @@ abstract class JdbcStore implements Store {
 
     @Override
     public void saveCheckpoint(Checkpoint cp) throws StoreException {
-        String what = "saveCheckpoint seq=" + cp.seq() + " positions " + cp.firstPosition() + ".." + cp.lastPosition();
-        try (Connection c = connection(what);
-             PreparedStatement p = c.prepareStatement("INSERT INTO checkpoints (" + CHECKPOINT_COLUMNS
-                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setLong(1, cp.seq());
-            p.setBytes(2, cp.prev());
-            p.setLong(3, cp.firstPosition());
-            p.setLong(4, cp.lastPosition());
-            p.setLong(5, cp.count());
-            p.setBytes(6, cp.root());
-            p.setLong(7, cp.timestamp());
-            p.setBytes(8, cp.hash());
-            p.setBytes(9, cp.signature());
-            p.executeUpdate();
-        } catch (SQLException e) {
-            Checkpoint latest = latestQuietly();
-            throw failure(what + " (latest seq=" + (latest == null ? "none" : latest.seq()) + ")", e);
-        }
-    }
-
-    private Checkpoint latestQuietly() {
-        try {
-            return latestCheckpoint();
-        } catch (StoreException e) {
-            return null;
-        }
+        checkpoints.save(cp);
     }
 
     @Override
     public Checkpoint latestCheckpoint() throws StoreException {
-        return oneCheckpoint("latestCheckpoint", "ORDER BY seq DESC");
+        return checkpoints.latest();
     }
 
     @Override
     public Checkpoint checkpoint(long seq) throws StoreException {
-        return oneCheckpoint("checkpoint seq=" + seq, "WHERE seq = ?", seq);
+        return checkpoints.bySeq(seq);
     }
 
     @Override
     public Checkpoint checkpointCovering(long position) throws StoreException {
-        Checkpoint cp = oneCheckpoint("checkpointCovering position " + position,
-                "WHERE last_position >= ? ORDER BY last_position", position);
-        return cp != null && cp.firstPosition() <= position ? cp : null;
-    }
-
-    private Checkpoint oneCheckpoint(String what, String clause, long... parameters) throws StoreException {
-        try (Connection c = connection(what);
-             PreparedStatement p = c.prepareStatement("SELECT " + CHECKPOINT_COLUMNS + " FROM checkpoints "
-                     + clause + " LIMIT 1")) {
-            for (int k = 0; k < parameters.length; k++) {
-                p.setLong(k + 1, parameters[k]);
-            }
-            try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? checkpoint(rs) : null;
-            }
-        } catch (SQLException e) {
-            throw failure(what, e);
-        }
+        return checkpoints.covering(position);
     }
 
     @Override
     public List<Checkpoint> checkpoints(long fromSeq, long toSeq) throws StoreException {
-        String what = "checkpoints seq " + fromSeq + ".." + toSeq;
-        if (toSeq - fromSeq >= CHECKPOINT_LIST_COUNT_MAX) {
-            throw new IllegalArgumentException(what + ": more than " + CHECKPOINT_LIST_COUNT_MAX + " at once");
-        }
-        try (Connection c = connection(what);
-             PreparedStatement p = c.prepareStatement("SELECT " + CHECKPOINT_COLUMNS
-                     + " FROM checkpoints WHERE seq BETWEEN ? AND ? ORDER BY seq")) {
-            p.setLong(1, fromSeq);
-            p.setLong(2, toSeq);
-            List<Checkpoint> out = new ArrayList<>();
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    out.add(checkpoint(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw failure(what, e);
-        }
+        return checkpoints.list(fromSeq, toSeq);
     }
 
-    private static Checkpoint checkpoint(ResultSet rs) throws SQLException {
-        return new Checkpoint(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                rs.getBytes(6), rs.getLong(7), rs.getBytes(8), rs.getBytes(9));
-    }
-
-    /** Projects up to {@link Projector#STEP_TRANSFER_COUNT_MAX} transfers past the watermark; returns how many. */
+    /** One projector step; see {@link ProjectionTables#projectStep}. */
     int projectStep() throws StoreException {
-        try (Connection c = connection("project")) {
-            c.setAutoCommit(false);
-            try {
-                long watermark = lockWatermark(c);
-                Projection p = Projection.read(c, watermark, Projector.STEP_TRANSFER_COUNT_MAX);
-                if (p.transferCount() > 0) {
-                    applyProjection(c, p);
-                    try (PreparedStatement u = c.prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
-                        u.setLong(1, p.lastPosition());
-                        u.setString(2, PROJECTOR_POSITION_KEY);
-                        u.executeUpdate();
-                    }
-                }
-                c.commit();
-                return p.transferCount();
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw failure("project", e);
-        }
-    }
-
-    /** Members sharing one database take turns: the row lock serializes their projectors. */
-    private static long lockWatermark(Connection c) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT value FROM meta WHERE name = ? FOR UPDATE")) {
-            p.setString(1, PROJECTOR_POSITION_KEY);
-            try (ResultSet rs = p.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("meta has no " + PROJECTOR_POSITION_KEY + " row (schema damaged)");
-                }
-                return rs.getLong(1);
-            }
-        }
+        return projection.projectStep();
     }
 
     /** Common pool settings. */

@@ -1,10 +1,10 @@
 package omni.ledger;
 
-import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -134,8 +134,8 @@ public final class LedgerAudit {
         }
         int idAt = i * TransferBatch.ID_SIZE;
         if (idMismatch) {
-            problem("id_mismatch", "position " + position + ": stored id " + Hex.encode(b.id, idAt, TransferBatch.ID_SIZE)
-                    + ", the fields give " + Hex.encode(computed, idAt, TransferBatch.ID_SIZE));
+            problem("id_mismatch", "position " + position + ": stored id " + HexFormat.of().formatHex(b.id, idAt, idAt + TransferBatch.ID_SIZE)
+                    + ", the fields give " + HexFormat.of().formatHex(computed, idAt, idAt + TransferBatch.ID_SIZE));
         }
         long duplicate = index.add(position, b.id, idAt, b.timestamp[i]);
         if (duplicate >= 0) {
@@ -167,7 +167,7 @@ public final class LedgerAudit {
         for (int k = 0; k < parentCount; k++) {
             int at = b.parentOffset[i] + k * TransferBatch.ID_SIZE;
             long parent = index.find(b.parents, at);
-            String parentHex = Hex.encode(b.parents, at, TransferBatch.ID_SIZE);
+            String parentHex = HexFormat.of().formatHex(b.parents, at, at + TransferBatch.ID_SIZE);
             if (parent < 0 || parent >= position) {
                 problem("parent_missing", "position " + position + ": parent " + parentHex
                         + " is not at an earlier position");

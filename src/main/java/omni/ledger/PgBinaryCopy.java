@@ -109,25 +109,19 @@ final class PgBinaryCopy {
             if (fields != FIELD_COUNT) {
                 throw new SQLException("COPY row has " + fields + " fields, expected " + FIELD_COUNT);
             }
-            int i = out.count;
-            out.position[i] = readLong();
-            readBytes(out.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE);
-            out.sender[i] = readLong();
-            out.receiver[i] = readLong();
-            out.amount[i] = readLong();
-            out.seq[i] = readLong();
-            out.timestamp[i] = readLong();
+            // The row's columns arrive in TRANSFER_COLUMNS order: position and id before the numbers.
+            long position = readLong();
+            int at = out.count * TransferBatch.ID_SIZE;
+            readBytes(out.id, at, TransferBatch.ID_SIZE);
+            int i = out.add(readLong(), readLong(), readLong(), readLong(), readLong());
+            out.position[i] = position;
             int parentsSize = fieldLength();
-            out.parentCount[i] = parentsSize / TransferBatch.ID_SIZE;
-            out.parentOffset[i] = out.reserveParents(out.parentCount[i]);
-            copy(out.parents, out.parentOffset[i], parentsSize);
+            // Reserve before naming the array: reserving may replace it with a larger one.
+            int parentsOffset = out.reserveParents(i, parentsSize / TransferBatch.ID_SIZE);
+            copy(out.parents, parentsOffset, parentsSize);
             int memoSize = fieldLength();
-            out.memoSize[i] = memoSize;
-            out.memoOffset[i] = out.reserveMemo(memoSize);
-            copy(out.memos, out.memoOffset[i], memoSize);
-            out.idGiven[i] = false;
-            out.result[i] = Result.ACCEPTED.code();
-            out.count = i + 1;
+            int memoOffset = out.reserveMemo(i, memoSize);
+            copy(out.memos, memoOffset, memoSize);
             return true;
         }
 

@@ -3,6 +3,7 @@ package omni.ledger;
 import java.nio.charset.StandardCharsets;
 
 import omni.ingest.JsonIngest;
+import omni.kernel.Hex;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
@@ -12,7 +13,6 @@ import omni.kernel.TransferBatch;
  */
 final class SubmitAnswer {
     private static final byte[][] RESULT_FIELDS = new byte[Result.values().length][];
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** The longest item of the answer: index, 64-hex id, longest result name, position, punctuation. */
     private static final int RESPONSE_ITEM_SIZE_MAX = 200;
 
@@ -53,12 +53,7 @@ final class SubmitAnswer {
         p = putLong(out, p, i);
         if (code != Result.MALFORMED.code()) {
             p = put(out, p, ",\"id\":\"");
-            int idOffset = i * TransferBatch.ID_SIZE;
-            for (int b = 0; b < TransferBatch.ID_SIZE; b++) {
-                int v = batch.id[idOffset + b] & 0xff;
-                out[p++] = HEX[v >>> 4];
-                out[p++] = HEX[v & 0xf];
-            }
+            p = Hex.encode(batch.id, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE, out, p);
             out[p++] = '"';
         }
         byte[] resultField = RESULT_FIELDS[code];

@@ -1,9 +1,9 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -113,8 +113,8 @@ public final class ChainAudit {
         if (c.seq() == 1 || adjacent) {
             byte[] expectedPrev = c.seq() == 1 ? Checkpoint.genesisPrev() : previous.hash();
             if (!MessageDigest.isEqual(expectedPrev, c.prev())) {
-                report(c.seq(), Problem.PREV_MISMATCH, "prev is " + Hex.encode(c.prev()) + ", the hash of checkpoint "
-                        + (c.seq() - 1) + " is " + Hex.encode(expectedPrev));
+                report(c.seq(), Problem.PREV_MISMATCH, "prev is " + HexFormat.of().formatHex(c.prev()) + ", the hash of checkpoint "
+                        + (c.seq() - 1) + " is " + HexFormat.of().formatHex(expectedPrev));
             }
             long expectedFirst = c.seq() == 1 ? 0 : previous.lastPosition() + 1;
             if (c.firstPosition() != expectedFirst) {
@@ -139,11 +139,11 @@ public final class ChainAudit {
             checkRoot(c);
         }
         if (!c.hashRecomputes()) {
-            report(c.seq(), Problem.HASH_MISMATCH, "hash is " + Hex.encode(c.hash()) + ", the fields give "
-                    + Hex.encode(c.recomputeHash()));
+            report(c.seq(), Problem.HASH_MISMATCH, "hash is " + HexFormat.of().formatHex(c.hash()) + ", the fields give "
+                    + HexFormat.of().formatHex(c.recomputeHash()));
         }
         if (!NodeKey.verify(publicKey, c.hash(), c.signature())) {
-            report(c.seq(), Problem.SIGNATURE_INVALID, "signature does not verify under public key " + Hex.encode(publicKey));
+            report(c.seq(), Problem.SIGNATURE_INVALID, "signature does not verify under public key " + HexFormat.of().formatHex(publicKey));
         }
     }
 
@@ -162,8 +162,8 @@ public final class ChainAudit {
         }
         byte[] root = MerkleTree.fromIdsInPlace(ids, (int) c.count()).root();
         if (!MessageDigest.isEqual(root, c.root())) {
-            report(c.seq(), Problem.ROOT_MISMATCH, "root is " + Hex.encode(c.root()) + ", the stored ids of positions "
-                    + c.firstPosition() + ".." + c.lastPosition() + " give " + Hex.encode(root));
+            report(c.seq(), Problem.ROOT_MISMATCH, "root is " + HexFormat.of().formatHex(c.root()) + ", the stored ids of positions "
+                    + c.firstPosition() + ".." + c.lastPosition() + " give " + HexFormat.of().formatHex(root));
         }
     }
 

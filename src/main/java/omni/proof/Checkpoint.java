@@ -20,7 +20,8 @@ import java.util.Set;
  */
 public record Checkpoint(long seq, byte[] prev, long firstPosition, long lastPosition, long count,
                          byte[] root, long timestamp, byte[] hash, byte[] signature) {
-    public static final int HASH_SIZE = 32;
+    /** SHA-256, as the Merkle tree whose root a checkpoint seals. */
+    public static final int HASH_SIZE = MerkleTree.HASH_SIZE;
     /** Ed25519 signatures are 64 bytes (RFC 8032). */
     public static final int SIGNATURE_SIZE = 64;
     private static final byte[] DOMAIN_TAG = "OMNI-CP1".getBytes(StandardCharsets.US_ASCII);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import omni.kernel.Hex;
 
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -101,14 +102,10 @@ final class JsonFields {
         return out;
     }
 
-    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
-
     /** Appends {@code "hex"} (quoted) of {@code length} bytes from {@code offset}: no String per byte string. */
     static StringBuilder appendHex(StringBuilder json, byte[] bytes, int offset, int length) {
         json.append('"');
-        for (int i = offset; i < offset + length; i++) {
-            json.append(HEX_DIGITS[(bytes[i] >>> 4) & 0xf]).append(HEX_DIGITS[bytes[i] & 0xf]);
-        }
+        HexFormat.of().formatHex(json, bytes, offset, offset + length);
         return json.append('"');
     }
 

@@ -1,6 +1,5 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -22,6 +21,7 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * The node's Ed25519 key pair (RFC 8032), signed with and verified by the JDK's own EdDSA provider
@@ -37,8 +37,8 @@ public final class NodeKey {
     public static final int PUBLIC_KEY_SIZE = 32;
     private static final int SEED_SIZE = 32;
     /** DER prefixes of RFC 8410: PKCS#8 around a 32-byte seed and X.509 SubjectPublicKeyInfo around a raw key. */
-    private static final byte[] PKCS8_PREFIX = Hex.decode("302e020100300506032b657004220420");
-    private static final byte[] X509_PREFIX = Hex.decode("302a300506032b6570032100");
+    private static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
+    private static final byte[] X509_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
     private final PrivateKey privateKey;
     private final byte[] publicKey;
@@ -121,7 +121,7 @@ public final class NodeKey {
     }
 
     public String publicKeyHex() {
-        return Hex.encode(publicKey);
+        return HexFormat.of().formatHex(publicKey);
     }
 
     /** Ed25519 signature (64 bytes) over {@code message}. */
@@ -162,7 +162,7 @@ public final class NodeKey {
 
     private static void requirePrefix(byte[] der, byte[] prefix, int rest, String what) {
         if (der.length != prefix.length + rest || !Arrays.equals(der, 0, prefix.length, prefix, 0, prefix.length)) {
-            throw new IllegalStateException("unexpected " + what + " encoding from the JDK: " + Hex.encode(der));
+            throw new IllegalStateException("unexpected " + what + " encoding from the JDK: " + HexFormat.of().formatHex(der));
         }
     }
 

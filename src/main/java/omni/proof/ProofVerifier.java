@@ -1,9 +1,9 @@
 package omni.proof;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import omni.kernel.Hex;
 
 import java.security.MessageDigest;
+import java.util.HexFormat;
 
 /**
  * Checks a proof of inclusion offline (SPEC section 7) and says why it is not valid. The checks run in
@@ -79,8 +79,8 @@ public final class ProofVerifier {
     public static Verdict verify(Proof proof, byte[] expectedPublicKey) {
         Checkpoint checkpoint = proof.checkpoint();
         if (!checkpoint.hashRecomputes()) {
-            return new Verdict(Reason.CHECKPOINT_HASH_MISMATCH, "checkpoint hash " + Hex.encode(checkpoint.hash())
-                    + " does not recompute from the checkpoint fields (" + Hex.encode(checkpoint.recomputeHash()) + ")");
+            return new Verdict(Reason.CHECKPOINT_HASH_MISMATCH, "checkpoint hash " + HexFormat.of().formatHex(checkpoint.hash())
+                    + " does not recompute from the checkpoint fields (" + HexFormat.of().formatHex(checkpoint.recomputeHash()) + ")");
         }
         Verdict inconsistent = checkConsistent(checkpoint);
         if (inconsistent != null) {
@@ -88,17 +88,17 @@ public final class ProofVerifier {
         }
         byte[] publicKey = proof.publicKey();
         if (expectedPublicKey != null && !MessageDigest.isEqual(expectedPublicKey, publicKey)) {
-            return new Verdict(Reason.PUBLIC_KEY_MISMATCH, "the proof names public key " + Hex.encode(publicKey)
-                    + ", not the expected " + Hex.encode(expectedPublicKey));
+            return new Verdict(Reason.PUBLIC_KEY_MISMATCH, "the proof names public key " + HexFormat.of().formatHex(publicKey)
+                    + ", not the expected " + HexFormat.of().formatHex(expectedPublicKey));
         }
         if (!NodeKey.verify(publicKey, checkpoint.hash(), checkpoint.signature())) {
             return new Verdict(Reason.SIGNATURE_INVALID, "the checkpoint signature does not verify under public key "
-                    + Hex.encode(publicKey) + " (Ed25519 over the checkpoint hash)");
+                    + HexFormat.of().formatHex(publicKey) + " (Ed25519 over the checkpoint hash)");
         }
         Transfer transfer = proof.transaction();
         if (!transfer.idRecomputes()) {
-            return new Verdict(Reason.ID_MISMATCH, "id " + Hex.encode(transfer.id())
-                    + " does not recompute from the transaction fields (" + Hex.encode(transfer.computeId()) + ")");
+            return new Verdict(Reason.ID_MISMATCH, "id " + HexFormat.of().formatHex(transfer.id())
+                    + " does not recompute from the transaction fields (" + HexFormat.of().formatHex(transfer.computeId()) + ")");
         }
         return checkInclusion(proof, checkpoint, transfer);
     }
@@ -120,7 +120,7 @@ public final class ProofVerifier {
         long leafIndex = proof.leafIndex();
         long count = checkpoint.count();
         return switch (MerkleTree.fold(MerkleTree.leafHash(transfer.id()), leafIndex, count, path, checkpoint.root())) {
-            case ROOT_MATCHES -> new Verdict(Reason.VALID, "transfer " + Hex.encode(transfer.id()) + " is position "
+            case ROOT_MATCHES -> new Verdict(Reason.VALID, "transfer " + HexFormat.of().formatHex(transfer.id()) + " is position "
                     + (checkpoint.firstPosition() + leafIndex) + " in checkpoint " + checkpoint.seq());
             case LEAF_INDEX_OUT_OF_RANGE -> new Verdict(Reason.LEAF_INDEX_OUT_OF_RANGE, "leafIndex " + leafIndex
                     + " is outside the checkpoint's " + count + " leaves");
@@ -128,7 +128,7 @@ public final class ProofVerifier {
                     + " hashes; leaf " + leafIndex + " of " + count + " needs "
                     + MerkleTree.auditPathLength(leafIndex, count));
             case ROOT_DIFFERS -> new Verdict(Reason.AUDIT_PATH_ROOT_MISMATCH, "auditPath does not fold from leaf "
-                    + leafIndex + " to the checkpoint root " + Hex.encode(checkpoint.root()));
+                    + leafIndex + " to the checkpoint root " + HexFormat.of().formatHex(checkpoint.root()));
         };
     }
 }

@@ -1,5 +1,7 @@
 package omni.proof;
 
+import java.util.HexFormat;
+
 /**
  * Builds proofs of inclusion from cached Merkle levels: one map lookup and up to 19 hash copies for a
  * transfer in a recent checkpoint; a transfer in a cold checkpoint costs one rebuild of that
@@ -46,7 +48,7 @@ public final class Prover {
         int leafIndex = Math.toIntExact(position - checkpoint.firstPosition());
         if (!tree.leafHashEquals(leafIndex, MerkleTree.leafHash(transfer.id()))) {
             throw new StorageException("position " + position + " holds another id than transfer "
-                    + omni.kernel.Hex.encode(transfer.id()) + " in checkpoint " + checkpoint.seq());
+                    + HexFormat.of().formatHex(transfer.id()) + " in checkpoint " + checkpoint.seq());
         }
         return new Proof(transfer, leafIndex, checkpoint, tree.auditPath(leafIndex), publicKey);
     }

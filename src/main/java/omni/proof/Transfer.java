@@ -9,6 +9,7 @@ import omni.kernel.TransferIds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -153,6 +154,6 @@ public record Transfer(long sender, long receiver, long amount, long seq, long t
 
     @Override
     public String toString() {
-        return "Transfer" + toJson() + " id=" + Hex.encode(id);
+        return "Transfer" + toJson() + " id=" + HexFormat.of().formatHex(id);
     }
 }

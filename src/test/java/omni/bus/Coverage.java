@@ -1,6 +1,7 @@
 package omni.bus;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +51,7 @@ public final class Coverage {
             byte[] ledgerIds = new byte[ids.length * 32];
             source.readIds(first, last, ledgerIds, 0);
             for (int i = 0; i < ids.length; i++) {
-                if (!ids[i].equals("\"" + omni.kernel.Hex.encode(ledgerIds, i * 32, 32) + "\"")) {
+                if (!ids[i].equals("\"" + HexFormat.of().formatHex(ledgerIds, i * 32, i * 32 + 32) + "\"")) {
                     problem("id of position " + (first + i) + " differs from the ledger");
                     break;
                 }

@@ -1,6 +1,7 @@
 package omni.bus;
 
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
@@ -151,7 +152,7 @@ public final class MemoryEventSource implements EventSource {
     public String idHex(long position) {
         byte[] id = new byte[ID_SIZE];
         readIds(position, position, id, 0);
-        return omni.kernel.Hex.encode(id);
+        return HexFormat.of().formatHex(id);
     }
 
     @Override

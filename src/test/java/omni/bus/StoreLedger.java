@@ -3,7 +3,6 @@ package omni.bus;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
-import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 import omni.ledger.EmbeddedStore;
@@ -27,22 +26,12 @@ final class StoreLedger {
         long first = store.lastPosition() + 1;
         byte[] parent = TransferIds.genesisId("omni");
         for (int i = 0; i < count; i++) {
-            batch.sender[i] = 0;
-            batch.receiver[i] = 1 + random.nextInt(5);
-            batch.amount[i] = 1;
-            batch.seq[i] = ++issuerSeq;
-            batch.timestamp[i] = 1_764_130_000_000L;
-            batch.parentCount[i] = 1;
-            batch.parentOffset[i] = batch.reserveParents(1);
-            System.arraycopy(parent, 0, batch.parents, batch.parentOffset[i], parent.length);
-            batch.memoOffset[i] = batch.reserveMemo(0);
+            int at = batch.add(0, 1 + random.nextInt(5), 1, ++issuerSeq, 1_764_130_000_000L);
+            batch.setParents(at, parent, 0, 1);
             byte[] id = new byte[TransferBatch.ID_SIZE];
             random.nextBytes(id);
-            System.arraycopy(id, 0, batch.id, i * TransferBatch.ID_SIZE, id.length);
-            batch.result[i] = Result.ACCEPTED.code();
-            batch.position[i] = first + i;
+            batch.setCommitted(at, first + i, id, 0);
         }
-        batch.count = count;
         store.append(new TransferBatch[] {batch}, 1);
         if (bus != null) {
             bus.publishCommit(first, first + count - 1, batch.id, 0);

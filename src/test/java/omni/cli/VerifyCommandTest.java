@@ -5,9 +5,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Random;
 
-import omni.kernel.Hex;
 import omni.proof.Checkpointer;
 import omni.proof.LevelCache;
 import omni.proof.MemoryCheckpointStore;
@@ -59,7 +59,7 @@ class VerifyCommandTest {
                 "\"amount\":" + (proof.transaction().amount() + 1)));
         Run tampered = run("verify", file.toString());
         assertEquals(1, tampered.exit());
-        assertTrue(tampered.out().startsWith("id_mismatch: id " + Hex.encode(proof.transaction().id())), tampered.out());
+        assertTrue(tampered.out().startsWith("id_mismatch: id " + HexFormat.of().formatHex(proof.transaction().id())), tampered.out());
 
         java.io.InputStream stdin = System.in;
         try {

@@ -60,6 +60,6 @@ class HazelcastPartitioningTest {
     }
 
     private static int hazelcast(InternalSerializationService serialization, long key) {
-        return HashUtil.hashToIndex(serialization.toData(key).getPartitionHash(), HazelcastPartitioning.PARTITION_COUNT);
+        return HashUtil.hashToIndex(serialization.toData(key).getPartitionHash(), omni.kernel.Kernel.PARTITION_COUNT);
     }
 }

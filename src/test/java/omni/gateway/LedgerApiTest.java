@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,8 +24,8 @@ import omni.cli.ServeCommand;
 import omni.cli.Shutdown;
 import omni.config.Setting;
 import omni.config.Settings;
-import omni.kernel.Hex;
 import omni.kernel.TransferIds;
+import omni.ledger.BatchSlot;
 
 /**
  * The transfer, account and tip API (SPEC section 5) on a node composed as {@code omni serve} composes it, with
@@ -32,7 +33,7 @@ import omni.kernel.TransferIds;
  */
 class LedgerApiTest {
     private static final String ADMIN = "a".repeat(64);
-    private static final String GENESIS = Hex.encode(TransferIds.genesisId("omni"));
+    private static final String GENESIS = HexFormat.of().formatHex(TransferIds.genesisId("omni"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static Shutdown shutdown;
     private static String base;
@@ -115,7 +116,7 @@ class LedgerApiTest {
             tooMany.append(i == 0 ? "" : ",").append("{}");
         }
         assertEquals(413, post(tooMany.append(']').toString(), "application/json", ADMIN).statusCode());
-        assertEquals(413, post("[" + " ".repeat(8 * 1024 * 1024) + "]", "application/json", ADMIN).statusCode());
+        assertEquals(413, post("[" + " ".repeat(BatchSlot.BODY_SIZE_MAX) + "]", "application/json", ADMIN).statusCode());
         assertEquals(401, post(valid, "application/json", "b".repeat(64)).statusCode());
         assertEquals(issuerBefore, get("/api/v1/accounts/0", ADMIN).body());
     }

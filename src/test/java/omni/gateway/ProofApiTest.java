@@ -7,7 +7,6 @@ import io.helidon.webserver.testing.junit5.DirectClient;
 import io.helidon.webserver.testing.junit5.RoutingTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import omni.cluster.HazelcastPartitioning;
-import omni.kernel.Hex;
 import omni.ledger.EmbeddedStore;
 import omni.ledger.Engine;
 import omni.ledger.Ledger;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -120,12 +120,12 @@ class ProofApiTest {
     @Test
     void proofsOfSealedUnsealedAndUnknownIds() {
         Transfer sealed = store.transferAt(15);
-        ClientResponseTyped<String> proof = get("/proofs/" + Hex.encode(sealed.id()));
+        ClientResponseTyped<String> proof = get("/proofs/" + HexFormat.of().formatHex(sealed.id()));
         assertEquals(Status.OK_200, proof.status());
         Proof parsed = Proof.fromJson(proof.entity());
         assertEquals(sealed, parsed.transaction());
         assertEquals(15, parsed.checkpoint().firstPosition() + parsed.leafIndex());
-        ClientResponseTyped<String> notSealed = get("/proofs/" + Hex.encode(unsealed.id()));
+        ClientResponseTyped<String> notSealed = get("/proofs/" + HexFormat.of().formatHex(unsealed.id()));
         assertEquals(Status.CONFLICT_409, notSealed.status());
         assertTrue(notSealed.entity().contains("\"title\":\"Not sealed yet\""), notSealed.entity());
         assertEquals("application/problem+json", notSealed.headers().contentType().orElseThrow().text());

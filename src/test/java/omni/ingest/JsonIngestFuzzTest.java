@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import omni.ReliabilityLog;
 import omni.bus.JsonText;
-import omni.kernel.Hex;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -75,8 +75,8 @@ class JsonIngestFuzzTest {
                 .append(",\"seq\":").append(BATCH.seq[i]).append(",\"timestamp\":").append(BATCH.timestamp[i])
                 .append(",\"parents\":[");
         for (int k = 0; k < BATCH.parentCount[i]; k++) {
-            json.append(k == 0 ? "\"" : ",\"").append(Hex.encode(BATCH.parents,
-                    BATCH.parentOffset[i] + k * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE)).append('"');
+            json.append(k == 0 ? "\"" : ",\"").append(HexFormat.of().formatHex(BATCH.parents,
+                    BATCH.parentOffset[i] + k * TransferBatch.ID_SIZE, BATCH.parentOffset[i] + (k + 1) * TransferBatch.ID_SIZE)).append('"');
         }
         json.append("],\"memo\":").append(JsonText.quote(new String(memo, StandardCharsets.UTF_8))).append('}');
         byte[] again = json.toString().getBytes(StandardCharsets.UTF_8);

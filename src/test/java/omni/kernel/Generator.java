@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -131,7 +132,7 @@ final class Generator {
         long timestamp = 0;
         for (byte[] parent : parents) {
             timestamp = Math.max(timestamp, reference.timestampOfPosition.get(
-                    reference.positionOfId.get(Hex.encode(parent)).intValue()));
+                    reference.positionOfId.get(HexFormat.of().formatHex(parent)).intValue()));
         }
         timestamp = Math.max(timestamp, nowMs() - 10_000_000) + random.nextInt(3);
         var account = reference.accounts.get(sender);
@@ -170,7 +171,7 @@ final class Generator {
     private long maxParentTimestamp(Tx t) {
         long max = 0;
         for (byte[] parent : t.parents()) {
-            max = Math.max(max, reference.timestampOfPosition.get(reference.positionOfId.get(Hex.encode(parent)).intValue()));
+            max = Math.max(max, reference.timestampOfPosition.get(reference.positionOfId.get(HexFormat.of().formatHex(parent)).intValue()));
         }
         return max;
     }

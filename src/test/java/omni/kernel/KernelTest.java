@@ -1,6 +1,7 @@
 package omni.kernel;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 import omni.ingest.IngestOutcome;
 import omni.ingest.JsonIngest;
@@ -38,12 +39,12 @@ class KernelTest {
     @Test
     void startsWithGenesisAtPositionZero() {
         Kernel kernel = newKernel();
-        assertEquals(GENESIS, Hex.encode(kernel.genesisId()));
+        assertEquals(GENESIS, HexFormat.of().formatHex(kernel.genesisId()));
         assertEquals(1, kernel.nextPosition());
         assertEquals(0, kernel.positionOf(kernel.genesisId(), 0));
         byte[] tips = new byte[10 * 32];
         assertEquals(1, kernel.tips(10, tips));
-        assertEquals(GENESIS, Hex.encode(tips, 0, 32));
+        assertEquals(GENESIS, HexFormat.of().formatHex(tips, 0, 0 + 32));
         assertEquals(0, kernel.accountCount());
         assertFalse(kernel.account(0, new AccountState()));
     }
@@ -54,7 +55,7 @@ class KernelTest {
         TransferBatch first = submit(kernel, "[" + transfer(0, 5, 100, 1, GENESIS) + "]", true);
         assertEquals(Result.ACCEPTED, first.result(0));
         assertEquals(1, first.position[0]);
-        String issued = Hex.encode(first.id, 0, 32);
+        String issued = HexFormat.of().formatHex(first.id, 0, 0 + 32);
         TransferBatch second = submit(kernel, "[" + transfer(5, 6, 40, 1, issued) + ","
                 + transfer(0, 5, 100, 1, GENESIS) + "," + transfer(5, 6, 61, 2, issued) + "]", true);
         assertEquals(Result.ACCEPTED, second.result(0));

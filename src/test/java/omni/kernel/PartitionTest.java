@@ -1,6 +1,7 @@
 package omni.kernel;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -76,7 +77,7 @@ class PartitionTest {
         Kernel kernel = KernelTest.newKernel();
         TransferBatch issue = KernelTest.submit(kernel, "[" + KernelTest.transfer(0, 5, 100, 1, KernelTest.GENESIS)
                 + "]", true);
-        String issued = Hex.encode(issue.id, 0, 32);
+        String issued = HexFormat.of().formatHex(issue.id, 0, 32);
         int partition = kernel.partitionOf(5);
         kernel.dropPartition(partition);
         PartitionLoad early = kernel.startLoad(partition);

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -137,23 +138,14 @@ class RandomizedKernelTest {
         }
         batch.clear();
         for (Tx tx : txs) {
-            int i = batch.count++;
-            batch.sender[i] = tx.sender();
-            batch.receiver[i] = tx.receiver();
-            batch.amount[i] = tx.amount();
-            batch.seq[i] = tx.seq();
-            batch.timestamp[i] = tx.timestamp();
-            batch.parentCount[i] = tx.parents().length;
-            batch.parentOffset[i] = batch.reserveParents(tx.parents().length);
+            int i = batch.add(tx.sender(), tx.receiver(), tx.amount(), tx.seq(), tx.timestamp());
+            int offset = batch.reserveParents(i, tx.parents().length);
             for (int k = 0; k < tx.parents().length; k++) {
-                System.arraycopy(tx.parents()[k], 0, batch.parents, batch.parentOffset[i] + 32 * k, 32);
+                System.arraycopy(tx.parents()[k], 0, batch.parents, offset + 32 * k, 32);
             }
-            batch.memoSize[i] = tx.memo().length;
-            batch.memoOffset[i] = batch.reserveMemo(tx.memo().length);
-            System.arraycopy(tx.memo(), 0, batch.memos, batch.memoOffset[i], tx.memo().length);
-            batch.idGiven[i] = tx.givenId() != null;
+            batch.setMemo(i, tx.memo(), 0, tx.memo().length);
             if (tx.givenId() != null) {
-                System.arraycopy(tx.givenId(), 0, batch.givenId, 32 * i, 32);
+                batch.setGivenId(i, tx.givenId(), 0);
             }
             batch.result[i] = (tx.malformed() ? Result.MALFORMED : Result.ACCEPTED).code();
         }
@@ -166,7 +158,7 @@ class RandomizedKernelTest {
                 .append(",\"seq\":").append(tx.seq()).append(",\"timestamp\":").append(tx.timestamp())
                 .append(",\"parents\":[");
         for (int k = 0; k < tx.parents().length; k++) {
-            out.append(k == 0 ? "\"" : ",\"").append(Hex.encode(tx.parents()[k])).append('"');
+            out.append(k == 0 ? "\"" : ",\"").append(HexFormat.of().formatHex(tx.parents()[k])).append('"');
         }
         out.append(']');
         if (tx.memo().length > 0 || tx.givenId() == null) {
@@ -175,7 +167,7 @@ class RandomizedKernelTest {
                     .replace("é", "\\u00e9")).append('"');
         }
         if (tx.givenId() != null) {
-            out.append(",\"id\":\"").append(Hex.encode(tx.givenId())).append('"');
+            out.append(",\"id\":\"").append(HexFormat.of().formatHex(tx.givenId())).append('"');
         }
         return out.append('}').toString();
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,7 +74,7 @@ final class ReferenceLedger {
         if (stateless != null) {
             return new Outcome(stateless, -1);
         }
-        Long existing = positionOfId.get(Hex.encode(id));
+        Long existing = positionOfId.get(HexFormat.of().formatHex(id));
         if (existing != null) {
             return new Outcome(Result.EXISTS, existing);
         }
@@ -99,7 +100,7 @@ final class ReferenceLedger {
         }
         Set<String> distinct = new HashSet<>();
         for (byte[] parent : tx.parents()) {
-            distinct.add(Hex.encode(parent));
+            distinct.add(HexFormat.of().formatHex(parent));
         }
         if (distinct.size() != tx.parents().length) {
             return Result.PARENTS_DUPLICATE;
@@ -118,12 +119,12 @@ final class ReferenceLedger {
 
     private Result stateful(Tx tx) {
         for (byte[] parent : tx.parents()) {
-            if (!positionOfId.containsKey(Hex.encode(parent))) {
+            if (!positionOfId.containsKey(HexFormat.of().formatHex(parent))) {
                 return Result.PARENT_NOT_FOUND;
             }
         }
         for (byte[] parent : tx.parents()) {
-            long position = positionOfId.get(Hex.encode(parent));
+            long position = positionOfId.get(HexFormat.of().formatHex(parent));
             if (tx.timestamp() < timestampOfPosition.get((int) position)) {
                 return Result.TIMESTAMP_BEFORE_PARENT;
             }
@@ -166,14 +167,14 @@ final class ReferenceLedger {
         receiver.balance = receiver.balance.add(BigInteger.valueOf(tx.amount()));
         receiver.transferCount++;
         for (byte[] parent : tx.parents()) {
-            tips.remove(positionOfId.get(Hex.encode(parent)));
+            tips.remove(positionOfId.get(HexFormat.of().formatHex(parent)));
         }
         return record(tx, id);
     }
 
     private long record(Tx tx, byte[] id) {
         long position = transferOfPosition.size();
-        positionOfId.put(Hex.encode(id), position);
+        positionOfId.put(HexFormat.of().formatHex(id), position);
         timestampOfPosition.add(tx.timestamp());
         transferOfPosition.add(tx);
         idOfPosition.add(id);

@@ -190,19 +190,8 @@ class EngineTest {
     /** Appends one transfer with one parent to {@code batch}; returns its id. */
     private static byte[] add(TransferBatch batch, long sender, long receiver, long amount, long seq, byte[] parent,
                               TransferIds ids) {
-        int i = batch.count++;
-        batch.sender[i] = sender;
-        batch.receiver[i] = receiver;
-        batch.amount[i] = amount;
-        batch.seq[i] = seq;
-        batch.timestamp[i] = 1_764_130_000_000L;
-        batch.parentCount[i] = 1;
-        batch.parentOffset[i] = batch.reserveParents(1);
-        System.arraycopy(parent, 0, batch.parents, batch.parentOffset[i], 32);
-        batch.memoSize[i] = 0;
-        batch.memoOffset[i] = 0;
-        batch.idGiven[i] = false;
-        batch.result[i] = Result.ACCEPTED.code();
+        int i = batch.add(sender, receiver, amount, seq, 1_764_130_000_000L);
+        batch.setParents(i, parent, 0, 1);
         ids.computeId(batch, i);
         return Arrays.copyOfRange(batch.id, i * 32, i * 32 + 32);
     }

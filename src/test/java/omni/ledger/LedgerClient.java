@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -17,7 +18,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 
@@ -126,9 +126,9 @@ final class LedgerClient {
         body.append("{\"sender\":").append(sender).append(",\"receiver\":").append(receiver)
                 .append(",\"amount\":").append(amount).append(",\"seq\":").append(seq)
                 .append(",\"timestamp\":").append(timestamp).append(",\"parents\":[\"")
-                .append(Hex.encode(a, aOffset, TransferBatch.ID_SIZE)).append('"');
+                .append(HexFormat.of().formatHex(a, aOffset, aOffset + TransferBatch.ID_SIZE)).append('"');
         if (b != null) {
-            body.append(",\"").append(Hex.encode(b, bOffset, TransferBatch.ID_SIZE)).append('"');
+            body.append(",\"").append(HexFormat.of().formatHex(b, bOffset, bOffset + TransferBatch.ID_SIZE)).append('"');
         }
         body.append("]}");
     }
@@ -195,7 +195,7 @@ final class LedgerClient {
             List<Long> positions = successes(answer.body, pendingCount);
             synchronized (acknowledged) {
                 for (int i = 0; i < pendingCount; i++) {
-                    acknowledged.put(Hex.encode(pendingIds, i * TransferBatch.ID_SIZE, TransferBatch.ID_SIZE),
+                    acknowledged.put(HexFormat.of().formatHex(pendingIds, i * TransferBatch.ID_SIZE, i * TransferBatch.ID_SIZE + TransferBatch.ID_SIZE),
                             positions.get(i));
                 }
             }

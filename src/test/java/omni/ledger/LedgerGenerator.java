@@ -67,7 +67,6 @@ final class LedgerGenerator {
         long funds = sender == 0 ? 1_000_000 : balance.getOrDefault(sender, 0L);
         long amount = 1 + (long) random.nextInt((int) Math.min(funds, 1_000));
         long senderSeq = seq.getOrDefault(sender, 0L) + 1;
-        int i = b.count;
         int parentCount = 1 + random.nextInt(Math.min(8, idAt.size()));
         long[] chosen = random.longs(0, idAt.size()).distinct().limit(parentCount).toArray();
         long timestamp = 1_764_130_000_000L;
@@ -78,11 +77,9 @@ final class LedgerGenerator {
         }
         timestamp += random.nextInt(5);
         byte[] memo = MEMOS[random.nextInt(MEMOS.length)].getBytes(StandardCharsets.UTF_8);
-        set(b, i, sender, receiver, amount, senderSeq, timestamp, parents, memo);
+        int i = add(b, sender, receiver, amount, senderSeq, timestamp, parents, memo);
         ids.computeId(b, i);
-        b.result[i] = Result.ACCEPTED.code();
         b.position[i] = idAt.size();
-        b.count = i + 1;
         byte[] id = new byte[TransferBatch.ID_SIZE];
         System.arraycopy(b.id, i * TransferBatch.ID_SIZE, id, 0, TransferBatch.ID_SIZE);
         idAt.add(id);
@@ -105,27 +102,16 @@ final class LedgerGenerator {
     }
 
     private void addRejected(TransferBatch b) {
-        int i = b.count;
-        set(b, i, 5, 5, 0, 1, 0, new byte[TransferBatch.ID_SIZE], new byte[0]);
+        int i = add(b, 5, 5, 0, 1, 0, new byte[TransferBatch.ID_SIZE], new byte[0]);
         b.result[i] = Result.ACCOUNTS_MUST_BE_DIFFERENT.code();
-        b.position[i] = -1;
-        b.count = i + 1;
     }
 
-    private static void set(TransferBatch b, int i, long sender, long receiver, long amount, long seq,
-                            long timestamp, byte[] parents, byte[] memo) {
-        b.sender[i] = sender;
-        b.receiver[i] = receiver;
-        b.amount[i] = amount;
-        b.seq[i] = seq;
-        b.timestamp[i] = timestamp;
-        b.parentCount[i] = parents.length / TransferBatch.ID_SIZE;
-        b.parentOffset[i] = b.reserveParents(b.parentCount[i]);
-        System.arraycopy(parents, 0, b.parents, b.parentOffset[i], parents.length);
-        b.memoSize[i] = memo.length;
-        b.memoOffset[i] = b.reserveMemo(memo.length);
-        System.arraycopy(memo, 0, b.memos, b.memoOffset[i], memo.length);
-        b.idGiven[i] = false;
+    private static int add(TransferBatch b, long sender, long receiver, long amount, long seq, long timestamp,
+                           byte[] parents, byte[] memo) {
+        int i = b.add(sender, receiver, amount, seq, timestamp);
+        b.setParents(i, parents, 0, parents.length / TransferBatch.ID_SIZE);
+        b.setMemo(i, memo, 0, memo.length);
+        return i;
     }
 
     /** Positions where {@code account} is sender or receiver, newest first. */

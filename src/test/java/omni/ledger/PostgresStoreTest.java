@@ -120,10 +120,10 @@ class PostgresStoreTest extends StoreContractTest {
         try (JdbcStore store = opened(true)) {
             appendAll(store, g, 2, 1_000, 0);
             long deadline = System.currentTimeMillis() + 10_000;
-            while (store.getMeta(JdbcStore.PROJECTOR_POSITION_KEY, 0) < 2_000 && System.currentTimeMillis() < deadline) {
+            while (store.getMeta(MetaTable.PROJECTOR_POSITION_KEY, 0) < 2_000 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
             }
-            assertEquals(2_000, store.getMeta(JdbcStore.PROJECTOR_POSITION_KEY, 0));
+            assertEquals(2_000, store.getMeta(MetaTable.PROJECTOR_POSITION_KEY, 0));
             assertExact(store, g);
         }
     }

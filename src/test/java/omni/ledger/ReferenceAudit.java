@@ -2,9 +2,9 @@ package omni.ledger;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 
-import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 
@@ -26,7 +26,7 @@ final class ReferenceAudit implements ScanConsumer {
     /** Audits positions 1..lastPosition of {@code store}; throws AssertionError naming the first problem. */
     static ReferenceAudit of(Store store, String ledgerName) throws StoreException {
         ReferenceAudit audit = new ReferenceAudit();
-        String genesis = Hex.encode(TransferIds.genesisId(ledgerName));
+        String genesis = HexFormat.of().formatHex(TransferIds.genesisId(ledgerName));
         audit.positions.put(genesis, 0L);
         audit.timestamps.put(genesis, 0L);
         long last = store.lastPosition();
@@ -50,9 +50,9 @@ final class ReferenceAudit implements ScanConsumer {
             ids.computeId(b.sender[i], b.receiver[i], b.amount[i], b.seq[i], b.timestamp[i], b.parents,
                     b.parentOffset[i], b.parentCount[i], b.memos, b.memoOffset[i], b.memoSize[i], id, 0);
             check(Arrays.equals(id, 0, 32, b.id, i * 32, i * 32 + 32), "id does not recompute at " + next);
-            String hex = Hex.encode(id);
+            String hex = HexFormat.of().formatHex(id);
             for (int k = 0; k < b.parentCount[i]; k++) {
-                String parent = Hex.encode(b.parents, b.parentOffset[i] + k * 32, 32);
+                String parent = HexFormat.of().formatHex(b.parents, b.parentOffset[i] + k * 32, b.parentOffset[i] + k * 32 + 32);
                 check(positions.containsKey(parent), "parent " + parent + " of position " + next + " is not earlier");
                 check(timestamps.get(parent) <= b.timestamp[i], "timestamp before a parent at " + next);
             }

@@ -173,7 +173,7 @@ abstract class StoreContractTest {
             appendAll(store, g, 1, 500, 5);
             assertTrue(store.projectStep() > 0);
             assertEquals(0, store.projectStep());
-            assertEquals(g.nextPosition() - 1, store.getMeta(JdbcStore.PROJECTOR_POSITION_KEY, -1));
+            assertEquals(g.nextPosition() - 1, store.getMeta(MetaTable.PROJECTOR_POSITION_KEY, -1));
             assertExact(store, g);
         }
     }
@@ -234,7 +234,7 @@ abstract class StoreContractTest {
             store.putMeta("bus.position", 42);
             store.putMeta("bus.position", 43);
             store.putMeta("other", Long.MIN_VALUE);
-            assertThrows(IllegalArgumentException.class, () -> store.putMeta(JdbcStore.PROJECTOR_POSITION_KEY, 1));
+            assertThrows(IllegalArgumentException.class, () -> store.putMeta(MetaTable.PROJECTOR_POSITION_KEY, 1));
         }
         try (JdbcStore store = opened(false)) {
             assertEquals(43, store.getMeta("bus.position", -7));

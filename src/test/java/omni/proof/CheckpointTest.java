@@ -1,10 +1,10 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +43,7 @@ class CheckpointTest {
         String json = c.toJson();
         assertTrue(json.startsWith("{\"seq\":1,\"prev\":\"" + "00".repeat(32) + "\",\"firstPosition\":0,"
                 + "\"lastPosition\":9,\"count\":10,\"root\":\"" + "ab".repeat(32) + "\",\"timestamp\":1764130000000,"
-                + "\"hash\":\"" + Hex.encode(c.hash()) + "\",\"signature\":\"" + "07".repeat(64) + "\"}"), json);
+                + "\"hash\":\"" + HexFormat.of().formatHex(c.hash()) + "\",\"signature\":\"" + "07".repeat(64) + "\"}"), json);
         assertEquals(c, Checkpoint.fromJson(json));
     }
 

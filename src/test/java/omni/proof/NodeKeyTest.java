@@ -1,6 +1,5 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,17 +35,17 @@ class NodeKeyTest {
     @Test
     void rfc8032TestVector1(@TempDir Path dir) throws IOException {
         Path file = dir.resolve(NodeKey.FILE_NAME);
-        Files.write(file, Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+        Files.write(file, HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
                 + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"));
         NodeKey key = NodeKey.load(file);
         assertEquals("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
-                Hex.encode(key.sign(new byte[0])));
+                HexFormat.of().formatHex(key.sign(new byte[0])));
     }
 
     @Test
     void mismatchedHalvesAndWrongSizeAreRefused(@TempDir Path dir) throws IOException {
         Path file = dir.resolve(NodeKey.FILE_NAME);
-        Files.write(file, Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+        Files.write(file, HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
                 + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511b"));
         IOException e = assertThrows(IOException.class, () -> NodeKey.load(file));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());

@@ -1,6 +1,5 @@
 package omni.proof;
 
-import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.ledger.EmbeddedStore;
 import omni.ledger.PostgresStore;
@@ -60,23 +59,12 @@ class ProofOnStoresTest {
         TransferBatch batch = new TransferBatch();
         for (int i = 0; i < count; i++) {
             Transfer t = TestTransfers.random(random);
-            batch.sender[i] = t.sender();
-            batch.receiver[i] = t.receiver();
-            batch.amount[i] = t.amount();
-            batch.seq[i] = t.seq();
-            batch.timestamp[i] = t.timestamp();
-            batch.parentCount[i] = t.parentCount();
-            batch.parentOffset[i] = batch.reserveParents(t.parentCount());
-            System.arraycopy(t.parents(), 0, batch.parents, batch.parentOffset[i], t.parents().length);
-            batch.memoSize[i] = t.memo().length;
-            batch.memoOffset[i] = batch.reserveMemo(t.memo().length);
-            System.arraycopy(t.memo(), 0, batch.memos, batch.memoOffset[i], t.memo().length);
-            System.arraycopy(t.id(), 0, batch.id, i * 32, 32);
-            batch.result[i] = Result.ACCEPTED.code();
-            batch.position[i] = committed.size();
+            int at = batch.add(t.sender(), t.receiver(), t.amount(), t.seq(), t.timestamp());
+            batch.setParents(at, t.parents(), 0, t.parentCount());
+            batch.setMemo(at, t.memo(), 0, t.memo().length);
+            batch.setCommitted(at, committed.size(), t.id(), 0);
             committed.add(t);
         }
-        batch.count = count;
         store.append(new TransferBatch[] {batch}, 1);
     }
 

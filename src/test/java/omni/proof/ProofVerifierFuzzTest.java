@@ -3,13 +3,13 @@ package omni.proof;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import omni.ReliabilityLog;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import omni.kernel.Hex;
 import org.junit.jupiter.api.AfterAll;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,8 +66,8 @@ class ProofVerifierFuzzTest {
     }
 
     private static String identity(Proof proof) {
-        return Hex.encode(proof.publicKey()) + "/" + Hex.encode(proof.checkpoint().hash()) + "/" + proof.leafIndex()
-                + "/" + Hex.encode(proof.transaction().id());
+        return HexFormat.of().formatHex(proof.publicKey()) + "/" + HexFormat.of().formatHex(proof.checkpoint().hash()) + "/" + proof.leafIndex()
+                + "/" + HexFormat.of().formatHex(proof.transaction().id());
     }
 
     private static String read(String name) {

@@ -1,6 +1,5 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 import omni.proof.ProofVerifier.Reason;
 import omni.proof.ProofVerifier.Verdict;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -173,8 +173,8 @@ class ProofVerifierTest {
             case PUBLIC_KEY, PUBLIC_KEY_EXPECTED -> new Proof(t, p.leafIndex(), c, p.auditPath(), flip(p.publicKey(), random)).toJson();
             case FIELD_MISSING -> p.toJson().replaceFirst(",\"leafIndex\":-?[0-9]+", "");
             case FIELD_UNKNOWN -> p.toJson().replaceFirst("\\{\"transaction\":", "{\"extra\":true,\"transaction\":");
-            case HEX_UPPERCASE -> p.toJson().replace("\"publicKey\":\"" + Hex.encode(p.publicKey()),
-                    "\"publicKey\":\"" + Hex.encode(p.publicKey()).toUpperCase().replace('A', 'B').replace("B", "G"));
+            case HEX_UPPERCASE -> p.toJson().replace("\"publicKey\":\"" + HexFormat.of().formatHex(p.publicKey()),
+                    "\"publicKey\":\"" + HexFormat.of().formatHex(p.publicKey()).toUpperCase().replace('A', 'B').replace("B", "G"));
             case NOT_JSON -> p.toJson().substring(0, random.nextInt(p.toJson().length()));
         };
     }

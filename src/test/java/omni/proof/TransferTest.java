@@ -1,11 +1,11 @@
 package omni.proof;
 
-import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,21 +15,14 @@ class TransferTest {
     @Test
     void specVectorFromABatchItemAndThroughJson() {
         TransferBatch batch = new TransferBatch();
-        batch.count = 2;
-        int i = 1;
-        batch.sender[i] = 42;
-        batch.receiver[i] = 7;
-        batch.amount[i] = 1500;
-        batch.seq[i] = 3;
-        batch.timestamp[i] = 1764130000000L;
-        batch.parentCount[i] = 2;
-        batch.parentOffset[i] = batch.reserveParents(2);
-        java.util.Arrays.fill(batch.parents, batch.parentOffset[i], batch.parentOffset[i] + 32, (byte) 0xff);
-        java.util.Arrays.fill(batch.parents, batch.parentOffset[i] + 32, batch.parentOffset[i] + 64, (byte) 0x01);
-        batch.memoOffset[i] = batch.reserveMemo(0);
+        batch.add(1, 2, 3, 4, 5); // item 0, so that the vector is read from an item other than the first
+        int i = batch.add(42, 7, 1500, 3, 1764130000000L);
+        int offset = batch.reserveParents(i, 2);
+        java.util.Arrays.fill(batch.parents, offset, offset + 32, (byte) 0xff);
+        java.util.Arrays.fill(batch.parents, offset + 32, offset + 64, (byte) 0x01);
         new TransferIds().computeId(batch, i);
         Transfer t = Transfer.fromBatch(batch, i);
-        assertEquals("bfea8d8b98d308cd7d3b3fa4b7706cd79e37f93cbddfc0dba05286640a62e181", Hex.encode(t.id()));
+        assertEquals("bfea8d8b98d308cd7d3b3fa4b7706cd79e37f93cbddfc0dba05286640a62e181", HexFormat.of().formatHex(t.id()));
         assertTrue(t.idRecomputes());
         assertEquals(2, t.parentCount());
         String json = t.toJson();
@@ -42,7 +35,7 @@ class TransferTest {
     void genesisAndEscapedMemosRoundTrip() {
         byte[] memo = TransferIds.genesisMemo("omni");
         Transfer genesis = new Transfer(0, 0, 0, 0, 0, new byte[0], memo, TransferIds.genesisId("omni"));
-        assertEquals("12cf0d0d96dd71749727be404f802a1941360eb8b5142aaa57becae9001e0e28", Hex.encode(genesis.id()));
+        assertEquals("12cf0d0d96dd71749727be404f802a1941360eb8b5142aaa57becae9001e0e28", HexFormat.of().formatHex(genesis.id()));
         assertTrue(genesis.idRecomputes());
         Transfer escaped = new Transfer(1, 2, 3, 4, 5, new byte[32], "q\"\\\n\u0001é€".getBytes(StandardCharsets.UTF_8), new byte[32]);
         assertEquals(escaped, Transfer.fromJson(JsonFields.parse(escaped.toJson(), "t"), new byte[32], "transaction"));
