@@ -88,7 +88,7 @@ public final class Engine implements AutoCloseable {
     private final LongToIntFunction partitionOfAccount;
     private final PipelineBounds bounds;
     private final ArrayBlockingQueue<BatchSlot> freeSlots;
-    private final ArrayBlockingQueue<TransferBatch> freeReadBatches = new ArrayBlockingQueue<>(READ_BATCH_POOL_SIZE);
+    private final ArrayBlockingQueue<TransferBatch> freeReadBatches;
     /** Written by request threads, read by the sequencer. */
     private final ArrayBlockingQueue<BatchSlot> sequencerQueue;
     /** Written by the sequencer, read by the committer. */
@@ -149,7 +149,8 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < poolSize; i++) {
             freeSlots.add(new BatchSlot());
         }
-        for (int i = 0; i < READ_BATCH_POOL_SIZE; i++) {
+        freeReadBatches = new ArrayBlockingQueue<>(bounds.readBatchPoolSize());
+        for (int i = 0; i < bounds.readBatchPoolSize(); i++) {
             freeReadBatches.add(new TransferBatch());
         }
         int cores = Runtime.getRuntime().availableProcessors();

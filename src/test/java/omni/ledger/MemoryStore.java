@@ -94,6 +94,8 @@ final class MemoryStore implements Store {
                     hold.countDown();
                 }
             }
+            commitHold = null;
+            heldCommit = null;
         } finally {
             lock.unlock();
         }
@@ -118,6 +120,39 @@ final class MemoryStore implements Store {
 
     boolean crashed() {
         return crashed;
+    }
+
+    /** Whether an append took the armed hold of {@link #holdNextCommit} (a slow commit happened). */
+    boolean commitHeld() {
+        lock.lock();
+        try {
+            return heldCommit != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Highest committed position, read as an auditor would: past any injected fault. */
+    long committedLastPosition() {
+        lock.lock();
+        try {
+            return rows.size() - 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Committed positions [from, to] into {@code scratch}, one chunk, past any injected fault (for checkers). */
+    void inspect(long fromPosition, long toPosition, TransferBatch scratch) {
+        lock.lock();
+        try {
+            scratch.clear();
+            for (long p = fromPosition; p <= toPosition && p < rows.size(); p++) {
+                fill(p, scratch);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override public String kind() {

@@ -63,7 +63,7 @@ class PipelineFailureTest {
 
     private Engine engine(MemoryStore store, int poolSize) {
         return new Engine(store, "omni", this::partitionOf,
-                new PipelineBounds(poolSize, SLOT_AWAIT_MS, PROBE_INTERVAL_MS, stopReason::set));
+                new PipelineBounds(poolSize, 1, SLOT_AWAIT_MS, PROBE_INTERVAL_MS, stopReason::set));
     }
 
     private int partitionOf(long account) {
