@@ -32,6 +32,9 @@ import omni.kernel.TransferIds;
  * holds effects that storage does not: the engine turns not ready with the reason, answers every waiting
  * and new write with a failure (the gateway says 503), probes storage every second, and when it answers,
  * replays a fresh kernel from storage and turns ready again. There is no other storage to fall back to.
+ * Any other failure of the sequencer or the committer is handled the same way (docs/engine.md, "Failure
+ * policy"); a rebuild that keeps failing stops the process. A request waits for its answer at most
+ * {@link #SLOT_AWAIT_MS}.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());

@@ -225,7 +225,6 @@ final class Simulator {
 
     /** Drops the node and what its store had not committed, and starts a new node on the same store. */
     private void crash() throws InterruptedException {
-        count("crash");
         engine.close();
         store.restart();
         startEngine();
