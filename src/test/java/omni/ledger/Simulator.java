@@ -61,7 +61,7 @@ final class Simulator {
 
     /** What a run found; violations are empty when every check held. */
     record Report(long seed, int steps, Map<String, Integer> faults, int requests, int unavailable,
-                  int timingDependent, long acknowledged, long rejected, List<String> violations) {
+                  int timingDependent, long acknowledged, long rejected, long storedDigest, List<String> violations) {
     }
 
     /** One transfer as the client sent it, so that it can be sent again unchanged. */
@@ -103,6 +103,8 @@ final class Simulator {
     private final Map<String, Long> storedPositions = new HashMap<>();
     private final Map<Long, long[]> folded = new TreeMap<>();
     private long checkedPosition;
+    /** A hash of the stored ids in position order: two runs of a seed store the same ledger when they agree. */
+    private long storedDigest;
 
     Simulator(long seed, int stepCount, TransferBatch scratch) {
         this.seed = seed;
@@ -121,7 +123,7 @@ final class Simulator {
             engine.close();
         }
         return new Report(seed, step - 1, faults, requests, unavailable, timingDependent, acknowledged.size(),
-                rejected, violations);
+                rejected, storedDigest, violations);
     }
 
     private void runStep() throws InterruptedException {
@@ -387,6 +389,7 @@ final class Simulator {
         }
         checkedPosition = position;
         String id = hex.formatHex(scratch.id, i * TransferBatch.ID_SIZE, (i + 1) * TransferBatch.ID_SIZE);
+        storedDigest = storedDigest * 31 + id.hashCode();
         Long other = storedPositions.put(id, position);
         if (other != null) {
             violation("transfer " + id + " stored twice, at " + other + " and " + position);
