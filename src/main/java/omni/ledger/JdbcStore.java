@@ -407,7 +407,7 @@ abstract class JdbcStore implements Store {
                 c.commit();
                 if (expected != toPosition + 1) {
                     throw new StoreException(what + " on " + description() + ": position " + expected
-                            + " is not committed");
+                            + " is not committed", expected);
                 }
             }
         } catch (SQLException e) {

@@ -44,6 +44,22 @@ class TransactionResponseTest {
         assertEquals(true, json.endsWith(",\"result\":\"accepted\",\"position\":" + (Long.MAX_VALUE - 9_999) + "}]}"));
     }
 
+    /** A malformed item read by ingest carries its detail; the answer stays valid JSON whatever the input held. */
+    @Test
+    void malformedItemsFromIngestSayWhy() throws Exception {
+        BatchSlot slot = new BatchSlot();
+        String item = "{\"sender\":1,\"receiver\":2,\"amount\":1.5,\"seq\":1,\"timestamp\":0,\"parents\":[]}";
+        String weird = "{\"\u00e9\\\"\\u0001" + "x".repeat(100) + "\":1}";
+        byte[] body = ("[" + item + "," + weird + "]").getBytes(StandardCharsets.UTF_8);
+        assertEquals(omni.ingest.IngestOutcome.OK, omni.ingest.JsonIngest.parse(body, body.length, false, slot.batch));
+        int size = TransactionService.encode(slot);
+        com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(new String(slot.response, 0, size, StandardCharsets.UTF_8)).get("results");
+        assertEquals("malformed", results.get(0).get("result").asText());
+        assertEquals("amount: a fraction", results.get(0).get("detail").asText());
+        assertEquals("unknown field '\u00e9\\\"\\u0001" + "x".repeat(51) + "...'", results.get(1).get("detail").asText());
+    }
+
     private static void setItem(BatchSlot slot, int i, Result result, long position, int idByte) {
         slot.batch.result[i] = result.code();
         slot.batch.position[i] = position;
