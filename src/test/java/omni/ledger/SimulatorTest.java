@@ -80,6 +80,12 @@ class SimulatorTest {
                 + " violations, " + (System.nanoTime() - startNs) / 1_000_000 + " ms");
         failures.forEach(System.out::println);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+        omni.ReliabilityLog.held("seeded simulator of engine and store", seedCount + " seeds from " + base + ", "
+                + stepTotal + " steps, " + faultTotal + " faults (append failing before COPY, after COPY, after "
+                + "COMMIT, typed or unexpected; crashes; slow commits; outages), invalid transfers mixed in",
+                "after every step: each of " + acknowledgedTotal + " acknowledged transfers stored once at its "
+                + "position, positions contiguous, balances the fold of storage summing to 0, none but 0 negative, "
+                + "kernel equal to storage; 0 violations");
     }
 
     /**
