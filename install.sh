@@ -17,7 +17,8 @@ Usage: ./install.sh [COMMAND] [--force]
                 Skips the build when dist/omni.jar is newer than every source (--force rebuilds).
                 Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
   test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
-                installed but down (installs them with apt-get when run as root and they are missing), then runs
+                installed but down (installs them, and chromium with chromium-driver for the console's browser
+                tests, with apt-get when run as root and they are missing), then runs
                 mvn verify: unit and server tests, the shaded jar, and the smoke test of dist/omni with that jar.
   soak          The long variants of the test suite (many more simulator seeds, kills and fault repetitions);
                 hours, not minutes. Same services as test.
@@ -185,6 +186,13 @@ ensure_redis() {
     wait_for Redis redis_up 6379
 }
 
+# The console's browser tests drive Debian's chromium through /usr/bin/chromedriver (Selenium downloads nothing).
+ensure_chromium() {
+    [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && { say "chromium and chromedriver are installed"; return 0; }
+    apt_install chromium chromium-driver || die "the console tests need /usr/bin/chromium and /usr/bin/chromedriver;" \
+        "install them (apt-get install chromium chromium-driver) or run this as root so that they can be installed"
+}
+
 # The long variants: every randomized or fault test's count raised far past what a 30-minute run allows.
 SOAK_ARGS="-Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50"
 
@@ -192,6 +200,7 @@ run_tests() {
     local extra="${1:-}"
     ensure_postgres
     ensure_redis
+    ensure_chromium
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0
