@@ -29,6 +29,9 @@ import omni.kernel.TransferBatch;
  * holds effects that storage does not: the engine turns not ready with the reason, answers every waiting
  * and new write with a failure (the gateway says 503), probes storage every second, and when it answers,
  * replays a fresh kernel from storage and turns ready again. There is no other storage to fall back to.
+ * Any other failure of the sequencer or the committer is handled the same way (docs/engine.md, "Failure
+ * policy"); a rebuild that keeps failing stops the process. A request waits for its answer at most
+ * {@link #SLOT_AWAIT_MS}.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
@@ -57,17 +60,31 @@ public final class Engine implements AutoCloseable {
     public static final long ACQUIRE_WAIT_MS = 250;
     /** Storage probe cadence while not ready, and the idle readiness check (issue 4: every second). */
     public static final long PROBE_INTERVAL_MS = 1_000;
+    /**
+     * How long a request waits for the pipeline's answer before it answers 503 (never an acknowledgement: the
+     * batch may still commit, and a resubmission answers exists then). A healthy worst case is a full pool of
+     * 10,000-item batches ahead of it, about 10 group commits of 0.2 s, so 2 s; five times that leaves room for a
+     * loaded machine or a slow fsync, and stays below the 30 s that HTTP clients commonly wait.
+     */
+    public static final long SLOT_AWAIT_MS = 10_000;
+    /**
+     * A rebuild that fails this many times in a row with a programmer error (not a storage failure, which is
+     * retried for as long as it lasts) will fail again: the engine stops the process rather than answer 503 for
+     * ever. Three probes, a second apart, rule out a one-off.
+     */
+    static final int REBUILD_FAILURE_COUNT_MAX = 3;
     /** What 503 answers put in Retry-After: the probe cadence, rounded up to whole seconds. */
     public static final int RETRY_AFTER_SECONDS = 1;
     private final Store store;
     private final String ledgerName;
     private final LongToIntFunction partitionOfAccount;
-    private final ArrayBlockingQueue<BatchSlot> freeSlots = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
-    private final ArrayBlockingQueue<TransferBatch> freeReadBatches = new ArrayBlockingQueue<>(READ_BATCH_POOL_SIZE);
+    private final PipelineBounds bounds;
+    private final ArrayBlockingQueue<BatchSlot> freeSlots;
+    private final ArrayBlockingQueue<TransferBatch> freeReadBatches;
     /** Written by request threads, read by the sequencer. */
-    private final ArrayBlockingQueue<BatchSlot> sequencerQueue = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
+    private final ArrayBlockingQueue<BatchSlot> sequencerQueue;
     /** Written by the sequencer, read by the committer. */
-    private final ArrayBlockingQueue<BatchSlot> committerQueue = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
+    private final ArrayBlockingQueue<BatchSlot> committerQueue;
     /** Slots the sequencer handed to the committer that the committer has not completed yet. */
     private final AtomicInteger inCommitCount = new AtomicInteger();
     private final StatelessPool statelessPool;
@@ -75,9 +92,18 @@ public final class Engine implements AutoCloseable {
     private final TransferBatch recoveryScratch = new TransferBatch();
     /** Sequencer-owned: whether {@link Store#open} succeeded (the first probe opens it, retried every second). */
     private boolean storeOpened;
-    /** Committer-owned: the group being committed. */
-    private final BatchSlot[] group = new BatchSlot[BATCH_POOL_SIZE];
-    private final TransferBatch[] groupBatches = new TransferBatch[BATCH_POOL_SIZE];
+    /** Sequencer-owned: rebuilds in a row that failed with a programmer error (see REBUILD_FAILURE_COUNT_MAX). */
+    private int rebuildFailureCount;
+    /** Sequencer-owned: the slot being sequenced, until the committer has it; a sequencer failure completes it. */
+    private BatchSlot sequencing;
+    /** Committer-owned: the group being committed; an entry is cleared when its slot is completed. */
+    private final BatchSlot[] group;
+    private final TransferBatch[] groupBatches;
+    /**
+     * Committer-owned: slots of the group taken from the queue. They stay in {@link #inCommitCount} until the
+     * group's commit listener call is over, so that a rebuild never announces positions the committer still will.
+     */
+    private int groupSize;
 
     private volatile Kernel kernel;
     /** Null while ready; else why writes are refused. Set by the committer or sequencer, cleared by the sequencer. */
@@ -85,6 +111,8 @@ public final class Engine implements AutoCloseable {
     /** True when the kernel may hold effects that storage lacks (or none was built yet): rebuild before ready. */
     private volatile boolean kernelStale = true;
     private volatile long committedPosition;
+    /** Highest position handed to the commit listener: a rebuild announces what storage holds beyond it. */
+    private volatile long publishedPosition;
     private volatile CommitListener commitListener = (first, last, ids, offset) -> { };
     private volatile boolean running;
     private Thread sequencer;
@@ -96,18 +124,30 @@ public final class Engine implements AutoCloseable {
      * @param partitionOfAccount the kernel's shard function, e.g. {@code HazelcastPartitioning::partitionOf}
      */
     public Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount) {
+        this(store, ledgerName, partitionOfAccount, PipelineBounds.PRODUCTION);
+    }
+
+    Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount, PipelineBounds bounds) {
         this.store = store;
         this.ledgerName = ledgerName;
         this.partitionOfAccount = partitionOfAccount;
-        for (int i = 0; i < BATCH_POOL_SIZE; i++) {
+        this.bounds = bounds;
+        int poolSize = bounds.batchPoolSize();
+        freeSlots = new ArrayBlockingQueue<>(poolSize);
+        sequencerQueue = new ArrayBlockingQueue<>(poolSize);
+        committerQueue = new ArrayBlockingQueue<>(poolSize);
+        group = new BatchSlot[poolSize];
+        groupBatches = new TransferBatch[poolSize];
+        for (int i = 0; i < poolSize; i++) {
             freeSlots.add(new BatchSlot());
         }
-        for (int i = 0; i < READ_BATCH_POOL_SIZE; i++) {
+        freeReadBatches = new ArrayBlockingQueue<>(bounds.readBatchPoolSize());
+        for (int i = 0; i < bounds.readBatchPoolSize(); i++) {
             freeReadBatches.add(new TransferBatch());
         }
         int cores = Runtime.getRuntime().availableProcessors();
         // Room for every slot's batch to have several chunks waiting; beyond that request threads run theirs.
-        statelessPool = new StatelessPool(cores, StatelessPool.CHUNK_ITEM_COUNT, BATCH_POOL_SIZE * 4);
+        statelessPool = new StatelessPool(cores, StatelessPool.CHUNK_ITEM_COUNT, poolSize * 4);
         if (COMMIT_TRANSFER_COUNT_MAX < TransferBatch.ITEM_COUNT_MAX) {
             throw new IllegalStateException("a group commit must hold at least one full batch");
         }
@@ -127,8 +167,12 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("engine already started");
         }
         running = true;
-        sequencer = Thread.ofPlatform().name("omni-sequencer").daemon(true).start(this::runSequencer);
-        committer = Thread.ofPlatform().name("omni-committer").daemon(true).start(this::runCommitter);
+        // Both loops handle their own failures; the handler is for a failure of that handling itself.
+        Thread.UncaughtExceptionHandler died = (thread, e) -> stop(thread.getName() + " died", e);
+        sequencer = Thread.ofPlatform().name("omni-sequencer").daemon(true).uncaughtExceptionHandler(died)
+                .start(this::runSequencer);
+        committer = Thread.ofPlatform().name("omni-committer").daemon(true).uncaughtExceptionHandler(died)
+                .start(this::runCommitter);
     }
 
     /** Stops taking writes, commits what was sequenced, fails what was not, and joins the threads. */
@@ -197,7 +241,14 @@ public final class Engine implements AutoCloseable {
         return slot;
     }
 
+    /** The holder is done with the slot; one it abandoned goes back to the pool once the pipeline completes it. */
     public void release(BatchSlot slot) {
+        if (slot.releaseByHolder()) {
+            recycle(slot);
+        }
+    }
+
+    private void recycle(BatchSlot slot) {
         if (!freeSlots.offer(slot)) {
             throw new IllegalStateException("batch slot released twice: pool already holds " + freeSlots.size());
         }
@@ -222,7 +273,7 @@ public final class Engine implements AutoCloseable {
      * Validates and commits the batch in {@code slot} (filled by ingest), blocking the calling request thread
      * until the batch's answer is final. Returns null when every accepted item is durably committed and every
      * item's result and position are set in {@code slot.batch}; otherwise the reason nothing of it was
-     * acknowledged (storage unavailable, shutting down), for a 503.
+     * acknowledged (storage unavailable, shutting down, no answer within the slot deadline), for a 503.
      */
     public String execute(BatchSlot slot, boolean issuerAllowed) {
         String reason = notReadyReason;
@@ -233,13 +284,20 @@ public final class Engine implements AutoCloseable {
         slot.arm();
         if (!sequencerQueue.offer(slot)) {
             throw new IllegalStateException("sequencer queue full although it holds every slot: "
-                    + sequencerQueue.size() + " of " + BATCH_POOL_SIZE);
+                    + sequencerQueue.size() + " of " + bounds.batchPoolSize());
         }
         if (!running && sequencerQueue.remove(slot)) {
             // Closed meanwhile, and the sequencer's last drain may have missed this slot: nothing was done with it.
             return "shutting down";
         }
-        slot.await();
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bounds.slotAwaitMs());
+        if (!slot.await(deadlineNs)) {
+            LOG.warning(() -> "a batch of " + slot.batch.count + " items had no answer from the pipeline within "
+                    + bounds.slotAwaitMs() + " ms; answered 503 (" + inCommitCount.get() + " batches in commit, "
+                    + sequencerQueue.size() + " waiting to be sequenced)");
+            return "no answer from the commit pipeline within " + bounds.slotAwaitMs() + " ms; the batch may still "
+                    + "commit: resubmit it unchanged, it answers exists or accepted";
+        }
         return slot.failure();
     }
 
@@ -248,47 +306,50 @@ public final class Engine implements AutoCloseable {
     private void runSequencer() {
         long nextProbeMs = 0;
         while (running) {
-            // Probe before waiting for work: at start the first probe opens and replays storage, and a wait on
-            // the empty queue first would hold every start back by a whole probe interval.
-            if (notReadyReason != null) {
-                long nowMs = System.currentTimeMillis();
-                if (nowMs >= nextProbeMs) {
-                    nextProbeMs = nowMs + PROBE_INTERVAL_MS;
-                    probe();
-                }
-            }
-            BatchSlot slot = poll(sequencerQueue);
-            String reason = notReadyReason;
-            if (reason != null) {
-                if (slot != null) {
-                    slot.complete(reason);
-                }
-            } else if (slot == null) {
-                checkIdleStorage();
-            } else {
-                sequence(slot);
+            try {
+                nextProbeMs = sequencerStep(nextProbeMs);
+            } catch (RuntimeException | Error e) {
+                sequencerFailed(e);
             }
         }
         for (BatchSlot slot = sequencerQueue.poll(); slot != null; slot = sequencerQueue.poll()) {
-            slot.complete("shutting down");
+            complete(slot, "shutting down");
         }
+    }
+
+    /** One turn of the sequencer: a probe when due, then one batch (or an idle check); returns the next probe time. */
+    private long sequencerStep(long nextProbeMs) {
+        // Probe before waiting for work: at start the first probe opens and replays storage, and a wait on
+        // the empty queue first would hold every start back by a whole probe interval.
+        if (notReadyReason != null) {
+            long nowMs = System.currentTimeMillis();
+            if (nowMs >= nextProbeMs) {
+                nextProbeMs = nowMs + bounds.probeIntervalMs();
+                probe();
+            }
+        }
+        BatchSlot slot = poll(sequencerQueue);
+        String reason = notReadyReason;
+        if (reason != null) {
+            if (slot != null) {
+                complete(slot, reason);
+            }
+        } else if (slot == null) {
+            checkIdleStorage();
+        } else {
+            sequencing = slot;
+            sequence(slot);
+            sequencing = null;
+        }
+        return nextProbeMs;
     }
 
     private void sequence(BatchSlot slot) {
         TransferBatch batch = slot.batch;
-        try {
-            int notHeldCount = kernel.validateStateful(batch);
-            // This engine's kernel holds every partition, so no item may come back undecided.
-            if (notHeldCount != 0) {
-                throw new IllegalStateException(notHeldCount + " items of partitions the kernel does not hold");
-            }
-        } catch (RuntimeException e) {
-            // A kernel invariant broke mid-batch: its state is suspect, so rebuild it from storage.
-            LOG.log(Level.SEVERE, "sequencer: kernel validation failed; rebuilding from storage", e);
-            kernelStale = true;
-            notReadyReason = "kernel invariant failed (" + e.getMessage() + "); rebuilding from storage";
-            slot.complete(notReadyReason);
-            return;
+        int notHeldCount = kernel.validateStateful(batch);
+        // This engine's kernel holds every partition, so no item may come back undecided.
+        if (notHeldCount != 0) {
+            throw new IllegalStateException(notHeldCount + " items of partitions the kernel does not hold");
         }
         byte accepted = Result.ACCEPTED.code();
         int acceptedCount = 0;
@@ -300,8 +361,23 @@ public final class Engine implements AutoCloseable {
         slot.acceptedCount = acceptedCount;
         inCommitCount.incrementAndGet();
         if (!committerQueue.offer(slot)) {
+            inCommitCount.decrementAndGet();
             throw new IllegalStateException("committer queue full although it holds every slot: "
-                    + committerQueue.size() + " of " + BATCH_POOL_SIZE);
+                    + committerQueue.size() + " of " + bounds.batchPoolSize());
+        }
+    }
+
+    /**
+     * An unexpected failure on the sequencer (a kernel invariant, a bug): the kernel may hold part of a batch's
+     * effects, so it is rebuilt from storage before the node is ready again; the batch in hand was not handed to
+     * the committer, so nothing of it was committed.
+     */
+    private void sequencerFailed(Throwable e) {
+        pipelineFailed("sequencer failed (" + e + "); rebuilding the kernel from storage", e);
+        BatchSlot slot = sequencing;
+        sequencing = null;
+        if (slot != null) {
+            complete(slot, notReadyReason);
         }
     }
 
@@ -327,16 +403,42 @@ public final class Engine implements AutoCloseable {
                 LOG.fine(() -> "storage probe: " + store.description() + " still unavailable");
                 return;
             }
-            if (kernelStale) {
-                rebuildKernel();
-            }
-            notReadyReason = null;
-            LOG.info("engine ready: " + store.description() + ", committed position " + committedPosition);
         } catch (omni.proof.StorageException | RuntimeException e) {
             notReadyReason = (storeOpened ? "recovery from " : "opening ") + store.description() + " failed: " + e.getMessage()
-                    + "; retrying every " + PROBE_INTERVAL_MS + " ms";
+                    + "; retrying every " + bounds.probeIntervalMs() + " ms";
             LOG.log(Level.WARNING, notReadyReason, e);
+            return;
         }
+        if (kernelStale && !tryRebuild()) {
+            return;
+        }
+        notReadyReason = null;
+        LOG.info("engine ready: " + store.description() + ", committed position " + committedPosition);
+    }
+
+    /**
+     * Rebuilds the kernel; false if that failed. A storage failure is retried for as long as it lasts; a programmer
+     * error (an inconsistent ledger, a bug) REBUILD_FAILURE_COUNT_MAX times in a row stops the process.
+     */
+    private boolean tryRebuild() {
+        try {
+            rebuildKernel();
+            rebuildFailureCount = 0;
+            return true;
+        } catch (omni.proof.StorageException e) {
+            notReadyReason = "recovery from " + store.description() + " failed: " + e.getMessage()
+                    + "; retrying every " + bounds.probeIntervalMs() + " ms";
+            LOG.log(Level.WARNING, notReadyReason, e);
+        } catch (RuntimeException | Error e) {
+            rebuildFailureCount++;
+            notReadyReason = "rebuilding the kernel from " + store.description() + " failed (" + e + "), "
+                    + rebuildFailureCount + " of " + REBUILD_FAILURE_COUNT_MAX + " attempts";
+            LOG.log(Level.SEVERE, notReadyReason, e);
+            if (rebuildFailureCount >= REBUILD_FAILURE_COUNT_MAX) {
+                stop("the kernel cannot be rebuilt from " + store.description(), e);
+            }
+        }
+        return false;
     }
 
     /**
@@ -346,7 +448,7 @@ public final class Engine implements AutoCloseable {
      */
     private void rebuildKernel() throws omni.proof.StorageException {
         boolean hadKernel = kernel != null;
-        long before = committedPosition;
+        long before = publishedPosition;
         Kernel rebuilt = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
         long after = rebuilt.nextPosition() - 1;
         byte[] unannounced = null;
@@ -364,6 +466,8 @@ public final class Engine implements AutoCloseable {
             LOG.warning("positions " + (before + 1) + ".." + after + " were committed by the group whose append "
                     + "failed; their requests were answered 503 and a resubmission answers exists");
             publish(before + 1, after, unannounced);
+        } else {
+            publishedPosition = after;
         }
     }
 
@@ -373,15 +477,23 @@ public final class Engine implements AutoCloseable {
         while (running || !committerQueue.isEmpty() || sequencer.isAlive()) {
             BatchSlot first = poll(committerQueue);
             if (first != null) {
-                commitGroup(gather(first));
+                try {
+                    gather(first);
+                    commitGroup();
+                } catch (RuntimeException | Error e) {
+                    committerFailed(e);
+                } finally {
+                    inCommitCount.addAndGet(-groupSize);
+                    groupSize = 0;
+                }
             }
         }
     }
 
     /** Takes {@code first} and every batch waiting behind it, up to COMMIT_TRANSFER_COUNT_MAX transfers. */
-    private int gather(BatchSlot first) {
+    private void gather(BatchSlot first) {
         group[0] = first;
-        int groupSize = 1;
+        groupSize = 1;
         int transferCount = first.acceptedCount;
         while (groupSize < group.length) {
             BatchSlot next = committerQueue.peek();
@@ -391,13 +503,12 @@ public final class Engine implements AutoCloseable {
             group[groupSize++] = committerQueue.poll();
             transferCount += next.acceptedCount;
         }
-        return groupSize;
     }
 
-    private void commitGroup(int groupSize) {
+    private void commitGroup() {
         String reason = notReadyReason;
         if (reason != null) {
-            finishGroup(groupSize, reason);
+            finishGroup(reason);
             return;
         }
         int transferCount = 0;
@@ -409,9 +520,9 @@ public final class Engine implements AutoCloseable {
             long startNs = System.nanoTime();
             try {
                 store.append(groupBatches, groupSize);
-            } catch (StoreException | RuntimeException e) {
+            } catch (StoreException e) {
                 enterOutage(e);
-                finishGroup(groupSize, notReadyReason);
+                finishGroup(notReadyReason);
                 return;
             }
             metrics.committed(System.nanoTime() - startNs, transferCount);
@@ -422,7 +533,7 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < groupSize; i++) {
             metrics.answered(group[i]);
         }
-        finishGroup(groupSize, null);
+        finishGroup(null);
         if (transferCount > 0) {
             publish(firstPosition, firstPosition + transferCount - 1, ids);
         }
@@ -450,21 +561,56 @@ public final class Engine implements AutoCloseable {
         return ids;
     }
 
-    private void finishGroup(int groupSize, String failureOrNull) {
-        for (int i = 0; i < groupSize; i++) {
+    /** Completes every slot of the group not completed yet: each exactly once, even after a failure midway. */
+    private void finishGroup(String failureOrNull) {
+        for (int i = 0; i < group.length; i++) {
             BatchSlot slot = group[i];
-            group[i] = null;
-            groupBatches[i] = null;
-            slot.complete(failureOrNull);
+            if (slot != null) {
+                group[i] = null;
+                groupBatches[i] = null;
+                complete(slot, failureOrNull);
+            }
         }
-        inCommitCount.addAndGet(-groupSize);
     }
 
     private void enterOutage(Exception e) {
         kernelStale = true;
         notReadyReason = "storage unavailable: " + e.getMessage() + "; writes answer 503 until "
-                + store.description() + " answers again (probed every " + PROBE_INTERVAL_MS + " ms)";
+                + store.description() + " answers again (probed every " + bounds.probeIntervalMs() + " ms)";
         LOG.log(Level.SEVERE, "group commit failed; nothing of it was acknowledged. " + notReadyReason, e);
+    }
+
+    /**
+     * An unexpected failure on the committer (not the store's typed failure): whether the group in hand was
+     * committed is unknown, so its slots not answered yet answer 503 and the kernel is rebuilt from storage, which
+     * also announces any of its positions that did commit.
+     */
+    private void committerFailed(Throwable e) {
+        pipelineFailed("committer failed (" + e + "); the outcome of the group in commit is unknown; rebuilding "
+                + "the kernel from storage", e);
+        finishGroup(notReadyReason);
+    }
+
+    /** Not ready until the sequencer's probe has rebuilt the kernel: readers and writers answer 503 meanwhile. */
+    private void pipelineFailed(String reason, Throwable e) {
+        kernelStale = true;
+        notReadyReason = reason;
+        LOG.log(Level.SEVERE, reason, e);
+    }
+
+    /** The pipeline cannot recover: one SEVERE line, then the injected stop (in production, halt the process). */
+    private void stop(String what, Throwable e) {
+        notReadyReason = "stopped: " + what + " (" + e + ")";
+        running = false;
+        LOG.log(Level.SEVERE, "omni: stopping the process: " + what + "; restart it to recover from storage", e);
+        bounds.stop().stop(notReadyReason);
+    }
+
+    /** Completes a pipeline slot; one its holder abandoned and released goes back to the pool now. */
+    private void complete(BatchSlot slot, String failureOrNull) {
+        if (slot.complete(failureOrNull)) {
+            recycle(slot);
+        }
     }
 
     private void publish(long firstPosition, long lastPosition, byte[] ids) {
@@ -473,11 +619,12 @@ public final class Engine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "commit listener failed for positions " + firstPosition + ".." + lastPosition, e);
         }
+        publishedPosition = lastPosition;
     }
 
     private BatchSlot poll(ArrayBlockingQueue<BatchSlot> queue) {
         try {
-            return queue.poll(PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            return queue.poll(bounds.probeIntervalMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
