@@ -14,6 +14,7 @@ import omni.bus.BusState;
 import omni.bus.EventBus;
 import omni.bus.InProcessBus;
 import omni.bus.RedisBus;
+import omni.cluster.ClusterMetrics;
 import omni.cluster.HazelcastPartitioning;
 import omni.config.BuildInfo;
 import omni.config.Setting;
@@ -127,6 +128,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
+        ClusterMetrics.registerSingleMember();
         Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
                 .api(new CheckpointService(store),
                         new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),

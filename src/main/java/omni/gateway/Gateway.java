@@ -16,10 +16,11 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.observe.ObserveFeature;
 import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
-import omni.metrics.MetricsService;
+import omni.metrics.PrometheusMetrics;
 
 /**
  * The HTTP front of a node: one Helidon WebServer with health, metrics, OpenAPI, authentication, the concurrency
@@ -39,6 +40,7 @@ public final class Gateway {
     /** SPEC section 5: request bodies are at most 8 MiB. */
     public static final long PAYLOAD_SIZE_MAX = 8L * 1024 * 1024;
     public static final String API_PREFIX = "/api/v1";
+    static final String METRICS_PATH = "/metrics";
     // In-flight requests get this long to finish after readiness turns 503; with the 10 s exit budget it leaves
     // time for the components' own shutdown hooks (commit drain, store close).
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
@@ -55,7 +57,6 @@ public final class Gateway {
     private final NodeService node;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
-    private final MetricsService metrics;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean draining;
     private volatile WebServer server;
@@ -71,9 +72,8 @@ public final class Gateway {
         fields.put("nodeId", () -> hostName + ":" + port());
         fields.putAll(b.nodeFields);
         this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
-        this.openApi = OpenApi.load(BuildInfo.version());
+        this.openApi = OpenApi.forVersion(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
-        this.metrics = new MetricsService(BuildInfo.version());
     }
 
     private static String hostName() {
@@ -100,6 +100,8 @@ public final class Gateway {
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
                 .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
                 .directHandlers(direct.build())
+                .addFeature(observe())
+                .addFeature(openApi.feature())
                 .routing(routing -> routing(routing, errors));
     }
 
@@ -109,14 +111,28 @@ public final class Gateway {
                 .addFilter(new AuthFilter(tokens))
                 .error(Throwable.class, errors);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
-        RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
-        RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
+        // Served by Helidon's features (added in configure), listed here for /openapi's check and 405 answers.
+        routes.add(new Route("GET", METRICS_PATH));
+        routes.add(new Route("GET", OpenApi.PATH));
         List<HttpService> api = new ArrayList<>();
         api.add(node);
         api.add(new TokenService(tokens));
         api.addAll(apiServices);
         RouteRecorder.register(routing, API_PREFIX, routes, api);
         mounts.forEach((path, service) -> routing.register(path, service));
+    }
+
+    /**
+     * Helidon's observe feature at "/" with only the metrics observer, so that it answers at {@code /metrics}.
+     * Health stays OMNI's own {@link HealthService}: Helidon's health observer puts a check's reason under
+     * {@code data}, where OMNI's readiness answer has it as {@code reason} (docs/observability.md).
+     */
+    private static ObserveFeature observe() {
+        return ObserveFeature.builder()
+                .endpoint("/")
+                .observersDiscoverServices(false)
+                .addObserver(PrometheusMetrics.observer(BuildInfo.version()))
+                .build();
     }
 
     /** Starts the server on the configured host and port; returns once it accepts connections. */
