@@ -1,7 +1,7 @@
 package omni.metrics;
 
+import java.lang.management.ManagementFactory;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.metrics.api.Gauge;
@@ -13,9 +13,7 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
 
 /**
  * {@code GET /metrics}: Helidon's metrics observer over the global registry, in Prometheus text format. Components
@@ -28,7 +26,6 @@ import io.micrometer.core.instrument.config.MeterFilter;
 public final class PrometheusMetrics {
     private static final ReentrantLock JVM_METERS_LOCK = new ReentrantLock();
     private static boolean jvmMetersBound;
-    private static final Set<String> DENIED_METERS = Set.of("system.cpu.count", "process.cpu.time");
 
     private PrometheusMetrics() {
     }
@@ -47,6 +44,21 @@ public final class PrometheusMetrics {
                 .build();
     }
 
+    /**
+     * {@code process_cpu_usage} and {@code system_cpu_usage} (0..1), as Micrometer names them. Its processor binder
+     * is not used: two of its meters break Prometheus' naming rules ({@code system_cpu_count} is a gauge ending in
+     * {@code _count}, {@code process_cpu_time_ns_total} abbreviates its unit).
+     */
+    private static void registerCpuUsage(MeterRegistry registry) {
+        if (!(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)) {
+            return;
+        }
+        registry.getOrCreate(Gauge.builder("process_cpu_usage", os::getProcessCpuLoad)
+                .description("Recent CPU usage of this process, 0 to 1 of all the machine's processors"));
+        registry.getOrCreate(Gauge.builder("system_cpu_usage", os::getCpuLoad)
+                .description("Recent CPU usage of the whole machine, 0 to 1"));
+    }
+
     /** {@code omni_build_info{version="..."} 1}, the usual Prometheus way to expose the running version. */
     static void registerBuildInfo(MeterRegistry registry, String version) {
         registry.getOrCreate(Gauge.builder("omni_build_info", () -> 1)
@@ -62,15 +74,12 @@ public final class PrometheusMetrics {
             }
             io.micrometer.core.instrument.MeterRegistry micrometer =
                     registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
-            // Two of the processor meters break Prometheus' naming rules (system_cpu_count is a gauge ending in
-            // _count; process_cpu_time_ns_total has its unit abbreviated); process_cpu_usage says what they would.
-            micrometer.config().meterFilter(MeterFilter.deny(id -> DENIED_METERS.contains(id.getName())));
             new JvmMemoryMetrics().bindTo(micrometer);
             // Listens to GC notifications for the life of the process, as long as the registry itself lives.
             new JvmGcMetrics().bindTo(micrometer);
             new JvmThreadMetrics().bindTo(micrometer);
             new ClassLoaderMetrics().bindTo(micrometer);
-            new ProcessorMetrics().bindTo(micrometer);
+            registerCpuUsage(registry);
             new UptimeMetrics().bindTo(micrometer);
             jvmMetersBound = true;
         } finally {
