@@ -3,6 +3,7 @@ package omni.gateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * The OpenAPI 3 document at {@code GET /openapi}, served by Helidon's {@link OpenApiFeature} (YAML; JSON when the
  * client asks for application/json or {@code ?format=json}). It is assembled from resource files under {@code omni/openapi/}: {@code openapi.yaml} (info, security,
  * shared schemas, the gateway's own paths) plus one fragment per component listed in {@link #FRAGMENTS}. A
- * fragment has top-level {@code paths:} and optionally {@code components: schemas:}; paths are full
+ * fragment has top-level {@code paths:} and optionally {@code tags:} (each with a description) and
+ * {@code components: schemas:}; paths are full
  * ({@code /api/v1/accounts/{id}}). OpenApiSyncTest fails when the document and the registered routes differ;
  * OpenApiLintTest when an operation lacks an operationId or its 4xx answers, or a tag lacks a description.
  *
@@ -135,6 +137,15 @@ public final class OpenApi implements OpenApiManager<Map<String, Object>> {
                             + e.getKey() + " again");
                 }
             }
+        }
+        List<Map<String, Object>> tags = (List<Map<String, Object>>) root.computeIfAbsent("tags",
+                k -> new ArrayList<>());
+        for (Map<String, Object> tag : (List<Map<String, Object>>) fragment.getOrDefault("tags", List.of())) {
+            if (tags.stream().anyMatch(t -> t.get("name").equals(tag.get("name")))) {
+                throw new IllegalStateException("OpenAPI fragment " + name + " declares tag " + tag.get("name")
+                        + " again");
+            }
+            tags.add(tag);
         }
         Map<String, Object> components = (Map<String, Object>) fragment.getOrDefault("components", Map.of());
         for (Map.Entry<String, Object> section : components.entrySet()) {
