@@ -18,9 +18,13 @@ Usage: ./install.sh [COMMAND] [--force]
                 Skips the build when dist/omni.jar is newer than every source (--force rebuilds).
                 Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
   test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
-                installed but down (installs them with apt-get when run as root and they are missing), installs
-                promtool (Debian package prometheus) the same way when missing, then runs mvn verify: unit and
-                server tests, dependency:analyze, the shaded jar, and the smoke test of dist/omni with that jar.
+                installed but down (installs them, chromium with chromium-driver for the console's browser tests,
+                and promtool (Debian package prometheus) for the /metrics check, with apt-get when run as root and
+                they are missing), then runs mvn verify: unit and server tests, dependency:analyze, the shaded
+                jar, and the smoke test of dist/omni with that jar.
+  soak          The long variants of the test suite (many more simulator seeds, kills and fault repetitions);
+                hours, not minutes. Same services as test.
+  reliability   Writes the reliability table of the last test run (target/reliability) into README.md.
   --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
                 Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
                 $SERVICES_DIR; where grafana-server is installed (it is not a Debian package: install it from
@@ -194,18 +198,31 @@ ensure_promtool() {
         "root so that it can be installed"
 }
 
+# The console's browser tests drive Debian's chromium through /usr/bin/chromedriver (Selenium downloads nothing).
+ensure_chromium() {
+    [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && { say "chromium and chromedriver are installed"; return 0; }
+    apt_install chromium chromium-driver || die "the console tests need /usr/bin/chromium and /usr/bin/chromedriver;" \
+        "install them (apt-get install chromium chromium-driver) or run this as root so that they can be installed"
+}
+
+# The long variants: every randomized or fault test's count raised far past what a 30-minute run allows.
+SOAK_ARGS="-Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50"
+
 run_tests() {
+    local extra="${1:-}"
     ensure_postgres
     ensure_redis
     ensure_promtool
+    ensure_chromium
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0
     # Reports of an earlier run must not show up in this run's summary.
-    rm -rf "$ROOT/target/surefire-reports" "$ROOT/target/failsafe-reports"
+    rm -rf "$ROOT/target/surefire-reports" "$ROOT/target/failsafe-reports" "$ROOT/target/reliability"
     # shellcheck disable=SC2086
-    (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} verify) || status=$?
+    (cd "$ROOT" && mvn -B -q ${OMNI_MAVEN_ARGS:-} $extra verify) || status=$?
     test_summary
+    reliability_table
     if (( status != 0 )); then
         die "tests FAILED (mvn exit $status) after $((SECONDS - started)) s; reports in target/surefire-reports and target/failsafe-reports"
     fi
@@ -221,6 +238,37 @@ test_summary() {
         sed -n 's/^Tests run: \(.*\), Time elapsed: \([0-9.]*\) s -* in \(.*\)$/  \3: \1 (\2 s)/p' "$report"
     done
     grep -h '^smoke:' "$ROOT"/target/failsafe-reports/*-output.txt 2>/dev/null | sed 's/^/  /' || true
+}
+
+# The rows the fault tests wrote (omni.ReliabilityLog), as the README's table.
+reliability_rows() {
+    echo "| scenario | tried | what held |"
+    echo "|---|---|---|"
+    cat "$ROOT"/target/reliability/*.row 2>/dev/null | sort
+}
+
+reliability_table() {
+    compgen -G "$ROOT/target/reliability/*.row" >/dev/null || return 0
+    say "reliability (from the fault tests of this run):"
+    reliability_rows | sed 's/^/  /'
+}
+
+# reliability: the last run's table into README.md, between its reliability markers.
+write_reliability() {
+    compgen -G "$ROOT/target/reliability/*.row" >/dev/null || die "no reliability rows: run ./install.sh test first"
+    local table
+    table="$(reliability_rows)"
+    python3 - "$ROOT/README.md" "$table" <<'PY'
+import re, sys
+path, table = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+begin, end = "<!-- reliability:begin -->", "<!-- reliability:end -->"
+if begin not in text or end not in text:
+    sys.exit("README.md has no reliability markers")
+head, rest = text.split(begin, 1)
+open(path, "w", encoding="utf-8").write(head + begin + "\n" + table + "\n" + end + rest.split(end, 1)[1])
+PY
+    say "wrote the reliability table into README.md"
 }
 
 # --services: the full topology of the design on this machine, from Debian packages.
@@ -324,6 +372,8 @@ main() {
             -h|--help) usage; exit 0 ;;
             --force) force=yes ;;
             test) command=test ;;
+            soak) command=soak ;;
+            reliability) command=reliability ;;
             --services) command=services ;;
             --stop-services) command=stop-services ;;
             *) usage >&2; die "unknown argument: $arg" ;;
@@ -332,6 +382,8 @@ main() {
     case "$command" in
         build) build "$force" ;;
         test) run_tests ;;
+        soak) run_tests "$SOAK_ARGS" ;;
+        reliability) write_reliability ;;
         services) start_services ;;
         stop-services) stop_services ;;
     esac

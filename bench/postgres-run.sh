@@ -3,7 +3,8 @@
 # omni bench against it over HTTP as a second process, checkpoint lag sampled every second, then a restart to time
 # recovery and an audit of everything stored. Creates a scratch database and drops it at the end.
 # Usage: bench/postgres-run.sh [transfers, default 18000000]   (set OMNI_REDIS_URL to measure with the Redis bus)
-# Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres); PORT (18100).
+# Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres); PORT (18100); OPEN_LOOP_PERCENT (unset: none;
+# e.g. 50: after the closed-loop run, an open-loop run at that share of its rate, 64 connections, 20 s of load).
 set -euo pipefail
 
 TRANSFERS="${1:-18000000}"
@@ -51,7 +52,14 @@ start_node "first start"
     | grep -o '^omni_checkpoint_lag_transactions[^ ]* [0-9.E]*' | awk '{print $2}' > "$WORK/lag" &
 SAMPLER=$!
 OMNI_ADMIN_TOKEN="$(cat "$WORK/data/admin.token")" "$ROOT/dist/omni" bench --url="http://127.0.0.1:$PORT" \
-    --transfers="$TRANSFERS" --connections=16 --seed=7 2> /dev/null
+    --transfers="$TRANSFERS" --connections=16 --seed=7 2> /dev/null | tee "$WORK/bench.out"
+if [[ -n "${OPEN_LOOP_PERCENT:-}" ]]; then
+    PEAK="$(sed -n 's/.* = \([0-9,]*\) transfers\/s.*/\1/p' "$WORK/bench.out" | tr -d , | head -n 1)"
+    RATE=$(( PEAK * OPEN_LOOP_PERCENT / 100 ))
+    echo "open loop at ${OPEN_LOOP_PERCENT}% of $PEAK transfers/s = $RATE transfers/s, 64 connections, 20 s:"
+    OMNI_ADMIN_TOKEN="$(cat "$WORK/data/admin.token")" "$ROOT/dist/omni" bench --url="http://127.0.0.1:$PORT" \
+        --transfers=$(( RATE * 20 )) --connections=64 --accounts=10000 --rate="$RATE" --seed=8 2> /dev/null
+fi
 stop_node
 kill "$SAMPLER" 2>/dev/null || true
 echo "checkpoint lag: at most $(sort -g "$WORK/lag" | tail -n 1) transfers (sampled each second)"

@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Kernel validation on pre-parsed batches of 1,000 valid transfers (each on two parents from the batch before,
  * between 100,000 funded accounts, so the state grows as it would in service). Scores are transfers per
  * second. {@code full}: stateless (SHA-256 ids) then stateful on one thread; {@code fullParallel}: stateless
- * through a {@link StatelessPool} of 2 threads, then stateful; {@code statelessOnly} and {@code statefulOnly}
- * the two halves (setup computes the ids of every batch, outside the measurement, so statefulOnly can skip it).
+ * through a {@link StatelessPool} of 2 threads in three chunks (one on the caller), then stateful;
+ * {@code statelessOnly} and {@code statefulOnly} the two halves (setup computes the ids of every batch, outside
+ * the measurement, so statefulOnly can skip it). The kernel holds every partition, as a single node does.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -33,6 +34,10 @@ public class KernelBenchmark {
     static final int BATCH_SIZE = 1_000;
     static final int ACCOUNT_COUNT = 100_000;
     static final long NOW_MS = 1_764_130_000_000L;
+    /** Three chunks a batch: the caller's and one for each of the pool's 2 threads. */
+    static final int PARALLEL_CHUNK_ITEM_COUNT = (BATCH_SIZE + 2) / 3;
+    /** The two chunks a batch hands to the pool. */
+    static final int QUEUED_CHUNK_COUNT_MAX = 2;
 
     private Kernel kernel;
     private TransferBatch batch;
@@ -48,14 +53,14 @@ public class KernelBenchmark {
                 Kernel.PARTITION_COUNT));
         batch = new TransferBatch();
         ids = new TransferIds();
-        pool = new StatelessPool(2);
+        pool = new StatelessPool(2, PARALLEL_CHUNK_ITEM_COUNT, QUEUED_CHUNK_COUNT_MAX);
         seqOf = new long[ACCOUNT_COUNT + 1];
         previousIds = new byte[BATCH_SIZE * TransferBatch.ID_SIZE];
         fund();
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
         pool.close();
     }
 
@@ -71,7 +76,7 @@ public class KernelBenchmark {
             for (long account = first; account < first + BATCH_SIZE && account <= ACCOUNT_COUNT; account++) {
                 add(0, account, 1_000_000_000_000L, ++issuerSeq);
             }
-            Kernel.validateStateless(batch, 0, batch.count, true, NOW_MS, ids);
+            StatelessPool.validateRange(batch, 0, batch.count, true, NOW_MS, ids);
             kernel.validateStateful(batch);
             remember();
         }
@@ -89,7 +94,7 @@ public class KernelBenchmark {
             }
             add(sender, receiver, 1 + k % 100, ++seqOf[(int) sender]);
         }
-        Kernel.validateStateless(batch, 0, batch.count, false, NOW_MS, ids);
+        StatelessPool.validateRange(batch, 0, batch.count, false, NOW_MS, ids);
     }
 
     private void add(long sender, long receiver, long amount, long seq) {
@@ -127,7 +132,7 @@ public class KernelBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH_SIZE)
     public long full() {
-        Kernel.validateStateless(batch, 0, batch.count, false, NOW_MS, ids);
+        StatelessPool.validateRange(batch, 0, batch.count, false, NOW_MS, ids);
         kernel.validateStateful(batch);
         remember();
         return kernel.nextPosition();
@@ -135,8 +140,8 @@ public class KernelBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(BATCH_SIZE)
-    public long fullParallel() throws InterruptedException {
-        pool.validate(batch, false, NOW_MS);
+    public long fullParallel() {
+        pool.validate(batch, false, NOW_MS, ids);
         kernel.validateStateful(batch);
         remember();
         return kernel.nextPosition();
@@ -153,7 +158,7 @@ public class KernelBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH_SIZE)
     public long statelessOnly() {
-        Kernel.validateStateless(batch, 0, batch.count, false, NOW_MS, ids);
+        StatelessPool.validateRange(batch, 0, batch.count, false, NOW_MS, ids);
         return batch.result[BATCH_SIZE - 1];
     }
 }

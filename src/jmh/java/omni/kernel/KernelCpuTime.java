@@ -14,7 +14,7 @@ public final class KernelCpuTime {
     private KernelCpuTime() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         int batchCount = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         KernelBenchmark workload = new KernelBenchmark();

@@ -4,9 +4,10 @@ import java.lang.management.ManagementFactory;
 import java.util.Random;
 
 /**
- * Heap per account and per committed transfer, measured as heap used after full GCs:
- * (1) the account shards alone with 1M accounts, (2) the id index and tips alone with 10M transfers,
- * (3) a whole kernel filled through validation with 1M accounts and 10M transfers.
+ * Heap per account and per committed transfer, measured as heap used after full GCs: (1) the per-partition
+ * account state alone ({@link AccountPartitions}, every partition held) with 1M accounts, (2) the global DAG
+ * state alone ({@link DagState}: id index and tips) with 10M transfers, (3) a whole kernel filled through
+ * validation with 1M accounts and 10M transfers.
  * Run: {@code mvn -B -q -o -Pjmh test-compile && java -Xmx8g -XX:+UseParallelGC
  * -cp target/classes:target/test-classes omni.kernel.KernelMemory}
  */
@@ -19,40 +20,34 @@ public final class KernelMemory {
 
     public static void main(String[] args) {
         long before = usedAfterGc();
-        AccountShard[] shards = new AccountShard[Kernel.PARTITION_COUNT];
-        for (int p = 0; p < shards.length; p++) {
-            shards[p] = new AccountShard();
-        }
+        AccountPartitions partitions = new AccountPartitions(account -> (int) (account % Kernel.PARTITION_COUNT));
         for (long account = 1; account <= ACCOUNT_COUNT; account++) {
-            AccountShard shard = shards[(int) (account % Kernel.PARTITION_COUNT)];
+            AccountShard shard = partitions.shard(partitions.partitionOf(account));
             int row = shard.findOrInsert(account);
             shard.set(row, AccountShard.FIELD_BALANCE, account);
         }
         long accounts = usedAfterGc() - before;
-        System.out.printf("account shards: %d accounts, %.1f MiB, %.1f B/account%n", ACCOUNT_COUNT,
+        System.out.printf("account partitions: %d accounts, %.1f MiB, %.1f B/account%n", ACCOUNT_COUNT,
                 accounts / 1048576.0, (double) accounts / ACCOUNT_COUNT);
         before = usedAfterGc();
-        IdIndex index = new IdIndex(42, 0);
-        TipSet tips = new TipSet();
+        DagState dag = new DagState("omni", 42, 0);
         byte[] id = new byte[TransferBatch.ID_SIZE];
+        int[] parent = new int[1];
         Random random = new Random(42);
-        for (int position = 0; position < TRANSFER_COUNT; position++) {
+        // Genesis is position 0; each transfer after it references the one before, as the old count did.
+        for (int position = 1; position < TRANSFER_COUNT; position++) {
             random.nextBytes(id);
-            index.add(position, id, 0, 1_764_130_000_000L + position);
-            tips.add(position);
-            if (position > 0) {
-                tips.remove(position - 1);
-            }
+            parent[0] = position - 1;
+            dag.append(id, 0, 1_764_130_000_000L + position, parent, 1);
         }
         long transfers = usedAfterGc() - before;
-        System.out.printf("id index + tips: %d transfers, %.1f MiB, %.1f B/transfer%n", TRANSFER_COUNT,
+        System.out.printf("DAG state (id index + tips): %d transfers, %.1f MiB, %.1f B/transfer%n", TRANSFER_COUNT,
                 transfers / 1048576.0, (double) transfers / TRANSFER_COUNT);
-        if (shards[0].rowCount() + index.size() + tips.size() < 0) {
+        if (partitions.accountCount() + dag.nextPosition() + dag.tipCount() < 0) {
             throw new IllegalStateException("keeps the structures reachable until here");
         }
-        shards = null;
-        index = null;
-        tips = null;
+        partitions = null;
+        dag = null;
         wholeKernel((double) accounts / ACCOUNT_COUNT);
     }
 
@@ -75,7 +70,7 @@ public final class KernelMemory {
                 receiver = receiver == sender ? 1 + sender % ACCOUNT_COUNT : receiver;
                 add(batch, sender, receiver, issue ? 1_000_000_000L : 1, ++seqOf[(int) sender], previous);
             }
-            Kernel.validateStateless(batch, 0, batch.count, true, 1_764_130_000_000L, ids);
+            StatelessPool.validateRange(batch, 0, batch.count, true, 1_764_130_000_000L, ids);
             kernel.validateStateful(batch);
             for (int i = 0; i < batch.count; i++) {
                 if (batch.result[i] != Result.ACCEPTED.code()) {

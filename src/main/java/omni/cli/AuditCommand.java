@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -54,29 +54,35 @@ public final class AuditCommand implements Callable<Integer>, ConfiguredCommand 
 
     @Override
     public Integer call() {
+        // picocli's writers (System.out and System.err unless a caller set others), so the report can be captured.
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Settings settings;
         try {
             settings = SettingOptions.load(spec, configFile);
         } catch (SettingsException e) {
-            System.err.println("omni audit: " + e.getMessage());
+            err.println("omni audit: " + e.getMessage());
             return EXIT_CANNOT_AUDIT;
         }
         try (Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
                 settings.string(Setting.DB_PASSWORD), settings.dataDir())) {
             if (!store.holdsLedger()) {
-                System.err.println("omni audit: no ledger on " + store.description() + "; nothing to audit"
+                err.println("omni audit: no ledger on " + store.description() + "; nothing to audit"
                         + " (check --data-dir or OMNI_DB_URL)");
                 return EXIT_CANNOT_AUDIT;
             }
             store.open(settings.ledgerName());
-            return audit(store, settings, System.out, System.err);
+            return audit(store, settings, out, err);
         } catch (StorageException | IOException e) {
-            System.err.println("omni audit: " + e.getMessage());
+            err.println("omni audit: " + e.getMessage());
             return EXIT_CANNOT_AUDIT;
+        } finally {
+            out.flush();
+            err.flush();
         }
     }
 
-    int audit(Store store, Settings settings, PrintStream out, PrintStream err) throws StorageException, IOException {
+    int audit(Store store, Settings settings, PrintWriter out, PrintWriter err) throws StorageException, IOException {
         long start = System.nanoTime();
         out.println("audit of " + store.description() + ", ledger '" + settings.ledgerName() + "'");
         ProgressBar bar = new ProgressBar(err, "transfers");
@@ -98,7 +104,7 @@ public final class AuditCommand implements Callable<Integer>, ConfiguredCommand 
     }
 
     /** The proof component's chain audit; null (with a note) when there is no key to check signatures with. */
-    private ChainAudit.Report auditChain(Store store, Path dataDir, PrintStream out, PrintStream err)
+    private ChainAudit.Report auditChain(Store store, Path dataDir, PrintWriter out, PrintWriter err)
             throws StorageException, IOException {
         byte[] publicKey = publicKey(dataDir);
         if (publicKey == null) {
@@ -125,7 +131,7 @@ public final class AuditCommand implements Callable<Integer>, ConfiguredCommand 
         return Files.exists(file) ? NodeKey.readPublicKey(file) : null;
     }
 
-    private static void printProblems(PrintStream out, LedgerAudit.Report ledger, ChainAudit.Report chain, long problems) {
+    private static void printProblems(PrintWriter out, LedgerAudit.Report ledger, ChainAudit.Report chain, long problems) {
         out.printf("PROBLEMS: %,d%n", problems);
         for (Map.Entry<String, Long> e : ledger.countsByKind().entrySet()) {
             out.printf("  %-28s %,d%n", e.getKey(), e.getValue());
@@ -147,13 +153,13 @@ public final class AuditCommand implements Callable<Integer>, ConfiguredCommand 
 
     /** "[#####-----]  52%  5,200,000 / 10,000,000 transfers" on one line of stderr, redrawn in place. */
     static final class ProgressBar {
-        private final PrintStream err;
+        private final PrintWriter err;
         private final String unit;
         private long lastDrawMs;
         private long done;
         private long total;
 
-        ProgressBar(PrintStream err, String unit) {
+        ProgressBar(PrintWriter err, String unit) {
             this.err = err;
             this.unit = unit;
         }

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,6 +72,10 @@ public final class BenchCommand implements Callable<Integer> {
     Path dataDir;
     @Option(names = "--db-url", description = "In-process node only: PostgreSQL JDBC URL (default: embedded store).")
     String dbUrl;
+    @Option(names = "--rate", defaultValue = "0", description = "Open loop: offer this many transfers/s in total, each "
+            + "connection's batches on a fixed schedule, latency taken from each batch's scheduled moment (corrected "
+            + "for coordinated omission); 0 (default) = closed loop, each connection as fast as answers come.")
+    long rateTps;
     @Option(names = "--seed", description = "Seed for accounts, receivers and amounts (default: random, printed).")
     Long seed;
 
@@ -83,8 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batchSize < 1 || batchSize > TransferBatch.ITEM_COUNT_MAX || accountCount < 2 || connectionCount < 1
-                || transferCount < 0 || accountCount < connectionCount) {
-            err.println("bench: need 1 <= --batch-size <= 10000, --accounts >= 2 and >= --connections, --transfers >= 0");
+                || transferCount < 0 || accountCount < connectionCount || rateTps < 0) {
+            err.println("bench: need 1 <= --batch-size <= 10000, --accounts >= 2 and >= --connections, --transfers >= 0,"
+                    + " --rate >= 0");
             return 2;
         }
         long runSeed = seed != null ? seed : System.nanoTime();
@@ -106,8 +112,9 @@ public final class BenchCommand implements Callable<Integer> {
     private int run(long runSeed) throws Exception {
         SplittableRandom random = new SplittableRandom(runSeed);
         long accountBase = ACCOUNT_BASE_MIN + random.nextLong(ACCOUNT_BASE_MIN * 1023);
-        out.printf(Locale.ROOT, "bench: %s, %d accounts from %d, %d transfers in batches of %d over %d connections, seed %d%n",
-                baseUrl, accountCount, accountBase + 1, transferCount, batchSize, connectionCount, runSeed);
+        out.printf(Locale.ROOT, "bench: %s, %d accounts from %d, %d transfers in batches of %d over %d connections, %s, seed %d%n",
+                baseUrl, accountCount, accountBase + 1, transferCount, batchSize, connectionCount,
+                rateTps == 0 ? "closed loop" : "open loop at " + rateTps + " transfers/s", runSeed);
         long issuerBalanceBefore = account(0)[0];
         byte[] lastMintId = mint(accountBase);
         Load load = new Load(accountBase, lastMintId, runSeed);
@@ -265,6 +272,9 @@ public final class BenchCommand implements Callable<Integer> {
         final AtomicLong unavailable = new AtomicLong();
         final long[] seqs = new long[accountCount];
         final Histogram latencyUs = new Histogram(LATENCY_US_MAX, 3);
+        /** Open loop: the moment the schedule starts, and each connection's time between its batches. */
+        final long scheduleStartNs = System.nanoTime();
+        final long batchIntervalNs = rateTps == 0 ? 0 : batchSize * connectionCount * 1_000_000_000L / rateTps;
 
         Load(long accountBase, byte[] initialParent, long runSeed) {
             this.accountBase = accountBase;
@@ -331,14 +341,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         Histogram run() throws Exception {
-            while (true) {
+            for (long batchIndex = 0; ; batchIndex++) {
                 long before = load.remaining.getAndAdd(-batchSize);
                 if (before <= 0) {
                     return latencyUs;
                 }
                 int count = (int) Math.min(batchSize, before);
                 buildBatch(count);
-                long startNs = System.nanoTime();
+                long startNs = scheduledStartNs(batchIndex);
                 String answer = postRetrying(body.buffer, body.size, load);
                 latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
                 long[] counts = counts(answer);
@@ -352,6 +362,23 @@ public final class BenchCommand implements Callable<Integer> {
                 lastId = java.util.Arrays.copyOfRange(batchIds, (count - 1) * TransferBatch.ID_SIZE,
                         count * TransferBatch.ID_SIZE);
             }
+        }
+
+        /**
+         * Closed loop: now. Open loop: this batch's moment on the connection's fixed schedule (connections spread
+         * evenly over one interval), waited for when it lies ahead; a batch that falls behind is sent at once
+         * and its latency still counts from its scheduled moment, so a stall shows in every batch it delays.
+         */
+        private long scheduledStartNs(long batchIndex) {
+            if (load.batchIntervalNs == 0) {
+                return System.nanoTime();
+            }
+            long scheduledNs = load.scheduleStartNs + batchIndex * load.batchIntervalNs
+                    + connection * load.batchIntervalNs / connectionCount;
+            for (long waitNs = scheduledNs - System.nanoTime(); waitNs > 0; waitNs = scheduledNs - System.nanoTime()) {
+                LockSupport.parkNanos(waitNs);
+            }
+            return scheduledNs;
         }
 
         /** Each item's parents: this connection's last acknowledged id and, after the first, the previous item. */
@@ -465,7 +492,8 @@ public final class BenchCommand implements Callable<Integer> {
         Histogram h = load.latencyUs;
         out.printf(Locale.ROOT, "bench: %,d transfers accepted in %.2f s = %,.0f transfers/s (503 answers retried: %d)%n",
                 load.accepted.get(), seconds, load.accepted.get() / seconds, load.unavailable.get());
-        out.printf(Locale.ROOT, "bench: batch latency p50 %.1f ms, p99 %.1f ms, p100 %.1f ms over %d batches of %d%n",
+        out.printf(Locale.ROOT, "bench: batch latency%s p50 %.1f ms, p99 %.1f ms, p100 %.1f ms over %d batches of %d%n",
+                rateTps == 0 ? "" : " from the schedule (open loop at " + rateTps + "/s)",
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3,
                 h.getTotalCount(), batchSize);
     }

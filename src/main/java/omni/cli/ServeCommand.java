@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import java.util.Map;
 import java.util.logging.Logger;
@@ -20,7 +21,10 @@ import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.config.SettingsException;
-import omni.gateway.ComponentInfo;
+import omni.console.ConsoleService;
+import omni.console.ConsoleSource;
+import omni.console.SecurityHeaders;
+import omni.ledger.ComponentInfo;
 import omni.gateway.CheckpointService;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
@@ -28,6 +32,7 @@ import omni.gateway.ProofService;
 import omni.gateway.TransactionService;
 import omni.ledger.Engine;
 import omni.ledger.EngineTransferLookup;
+import omni.ledger.LocalLedger;
 import omni.ledger.Store;
 import omni.ledger.StoreEventSource;
 import omni.ledger.Stores;
@@ -129,18 +134,34 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
         });
         EventService events = new EventService(bus, source);
         ClusterMetrics.registerSingleMember();
+        EngineTransferLookup lookup = new EngineTransferLookup(engine);
+        Prover prover = new Prover(store, levels, key.publicKey());
+        var consoleSampler = ConsoleService.sampler();
+        // The console reads the same records as the API: through the node's Ledger.
+        AtomicReference<Gateway> gatewayRef = new AtomicReference<>();
+        LocalLedger ledger = new LocalLedger(engine, store, lookup, prover, key.publicKey(),
+                new LocalLedger.Identity(settings.ledgerName(), "omni",
+                        () -> String.valueOf(gatewayRef.get().node().get("nodeId")),
+                        () -> storageInfo(settings, store), () -> busInfo(bus.state())));
+        ConsoleSource consoleSource = new ConsoleSource(ledger, engine::committedPosition,
+                settings.longValue(Setting.CHECKPOINT_INTERVAL_MS));
+        // The node serves plain HTTP; when it serves TLS this flag makes the console's session cookie Secure.
+        boolean tls = false;
         Gateway gateway = TransactionService.mount(Gateway.builder(settings), engine)
-                .api(new CheckpointService(store),
-                        new ProofService(new EngineTransferLookup(engine), new Prover(store, levels, key.publicKey()),
-                                key.publicKey()),
-                        events)
+                .api(new CheckpointService(store), new ProofService(lookup, prover, key.publicKey()), events)
+                .mountBuilt("/", g -> new ConsoleService(g, consoleSource, consoleSampler, tls))
+                .feature(ConsoleService.assets())
+                .filter(new SecurityHeaders())
                 .nodeField("publicKey", key::publicKeyHex)
                 .component("storage", () -> storageInfo(settings, store))
                 .component("bus", () -> busInfo(bus.state()))
                 .component("cluster", ServeCommand::clusterInfo)
                 .build();
+        gatewayRef.set(gateway);
         // Event streams never end by themselves: close them first so the gateway drains without waiting them out.
         shutdown.register("events", events::close);
+        // Closing the sampler ends the console's event streams too.
+        shutdown.register("console", consoleSampler::close);
         shutdown.register("gateway", gateway::stop);
         shutdown.register("checkpointer", checkpointer::close);
         shutdown.register("engine", engine);

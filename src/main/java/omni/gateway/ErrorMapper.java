@@ -44,6 +44,11 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
             LOG.log(Level.WARNING, "failure after the response to " + path + " was sent", t);
             return;
         }
+        if (t instanceof HttpException e && e.status().code() == Status.NOT_MODIFIED_304.code()) {
+            // Static content answers a matching If-None-Match this way; a 304 carries no body.
+            res.status(Status.NOT_MODIFIED_304).send();
+            return;
+        }
         Problem problem = problemFor(req, res, t);
         problem.send(res, path);
     }

@@ -1,5 +1,6 @@
 package omni.gateway;
 
+import omni.ledger.ComponentInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,12 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.spi.ServerFeature;
 import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -53,6 +57,8 @@ public final class Gateway {
     private final TokenStore tokens;
     private final List<HttpService> apiServices;
     private final Map<String, HttpService> mounts;
+    private final List<ServerFeature> features;
+    private final List<Filter> filters;
     private final Map<String, ReadinessCheck> readinessChecks;
     private final NodeService node;
     private final OpenApi openApi;
@@ -66,6 +72,8 @@ public final class Gateway {
         this.tokens = TokenStore.open(settings.dataDir(), settings.string(Setting.ADMIN_TOKEN));
         this.apiServices = List.copyOf(b.apiServices);
         this.mounts = new LinkedHashMap<>(b.mounts);
+        this.features = List.copyOf(b.features);
+        this.filters = List.copyOf(b.filters);
         this.readinessChecks = new LinkedHashMap<>(b.readinessChecks);
         Map<String, Supplier<Object>> fields = new LinkedHashMap<>();
         String hostName = hostName();
@@ -74,6 +82,8 @@ public final class Gateway {
         this.node = new NodeService(fields, new LinkedHashMap<>(b.components));
         this.openApi = OpenApi.forVersion(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
+        // Mounts that need the gateway itself (its token store, node description) are made once it exists.
+        b.lateMounts.forEach((path, factory) -> mounts.put(path, factory.apply(this)));
     }
 
     private static String hostName() {
@@ -102,6 +112,7 @@ public final class Gateway {
                 .directHandlers(direct.build())
                 .addFeature(observe())
                 .addFeature(openApi.feature())
+                .features(features)
                 .routing(routing -> routing(routing, errors));
     }
 
@@ -110,6 +121,7 @@ public final class Gateway {
         routing.addFilter(limit)
                 .addFilter(new AuthFilter(tokens))
                 .error(Throwable.class, errors);
+        filters.forEach(routing::addFilter);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
         // Served by Helidon's features (added in configure), listed here for /openapi's check and 405 answers.
         routes.add(new Route("GET", METRICS_PATH));
@@ -212,6 +224,9 @@ public final class Gateway {
         private final Settings settings;
         private final List<HttpService> apiServices = new ArrayList<>();
         private final Map<String, HttpService> mounts = new LinkedHashMap<>();
+        private final Map<String, Function<Gateway, HttpService>> lateMounts = new LinkedHashMap<>();
+        private final List<ServerFeature> features = new ArrayList<>();
+        private final List<Filter> filters = new ArrayList<>();
         private final Map<String, ReadinessCheck> readinessChecks = new LinkedHashMap<>();
         private final Map<String, Supplier<Object>> nodeFields = new LinkedHashMap<>();
         private final Map<String, Supplier<ComponentInfo>> components = new LinkedHashMap<>();
@@ -234,6 +249,27 @@ public final class Gateway {
                 throw new IllegalArgumentException("mount " + path + " with api(...), so it is authenticated");
             }
             mounts.put(path, service);
+            return this;
+        }
+
+        /** Like {@link #mount(String, HttpService)}, for a service made from the built gateway (e.g. the console). */
+        public Builder mountBuilt(String path, Function<Gateway, HttpService> factory) {
+            if (AuthFilter.isApi(path)) {
+                throw new IllegalArgumentException("mount " + path + " with api(...), so it is authenticated");
+            }
+            lateMounts.put(path, factory);
+            return this;
+        }
+
+        /** A server feature such as static content (the console's assets). */
+        public Builder feature(ServerFeature feature) {
+            features.add(feature);
+            return this;
+        }
+
+        /** A filter on every request after authentication (e.g. the console's security headers). */
+        public Builder filter(Filter filter) {
+            filters.add(filter);
             return this;
         }
 

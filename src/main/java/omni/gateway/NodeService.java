@@ -1,5 +1,6 @@
 package omni.gateway;
 
+import omni.ledger.ComponentInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;

@@ -176,6 +176,7 @@ public final class TransactionService implements HttpService {
         byte[] resultField = RESULT_FIELDS[code];
         System.arraycopy(resultField, 0, out, p, resultField.length);
         p += resultField.length;
+        p = JsonIngest.putDetail(batch, i, out, p);
         if (code == Result.ACCEPTED.code() || code == Result.EXISTS.code()) {
             p = put(out, p, ",\"position\":");
             p = putLong(out, p, batch.position[i]);

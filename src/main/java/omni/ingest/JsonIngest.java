@@ -17,6 +17,9 @@ import omni.kernel.TransferBatch;
  * bytes after unescaping. Anything else makes that item MALFORMED. A memo over 128 bytes and a parent count of
  * 0 or over 8 are kept for the validator to reject by name, unless the canonical encoding cannot hold them
  * (memo over 65,535 bytes, over 255 parents): MALFORMED.
+ *
+ * <p>Every MALFORMED item gets a short detail naming the field and what was wrong ("amount: a fraction",
+ * "parents[2]: not 64 lowercase hex", "unknown field 'foo'"), which the answer carries as {@code detail}.
  */
 public final class JsonIngest {
     private JsonIngest() {
@@ -33,5 +36,14 @@ public final class JsonIngest {
         batch.clear();
         JsonItemReader reader = new JsonItemReader(body, batch);
         return ndjson ? reader.readNdjson(length) : reader.readJson(length);
+    }
+
+    /**
+     * Writes {@code ,"detail":"..."} into {@code out} at {@code p} when item {@code i} is one that ingest found
+     * malformed, nothing otherwise; returns the offset after it. At most 12 + {@link TransferBatch#DETAIL_SIZE_MAX}
+     * bytes.
+     */
+    public static int putDetail(TransferBatch batch, int i, byte[] out, int p) {
+        return MalformedDetail.putField(batch, i, out, p);
     }
 }

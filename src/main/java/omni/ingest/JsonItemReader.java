@@ -11,7 +11,9 @@ import omni.kernel.TransferBatch;
 /**
  * The reader behind {@link JsonIngest}: one per parse call (a few hundred bytes), no allocation per item.
  * Syntax errors are returned as {@code false} and become UNPARSEABLE (or, in NDJSON, a MALFORMED line); an item
- * that is valid JSON of the wrong shape sets {@link #bad} and reading goes on to the item's end.
+ * that is valid JSON of the wrong shape sets {@link #bad} and reading goes on to the item's end. The first
+ * problem found in an item becomes its {@link MalformedDetail}; a syntax error replaces it, since it is the
+ * problem that hides the rest.
  */
 final class JsonItemReader {
     /**
@@ -116,13 +118,13 @@ final class JsonItemReader {
                     if (readItem()) {
                         skipWhitespace();
                         if (p != end) {
-                            bad = true;
+                            failItem(MalformedDetail.BYTES_AFTER_OBJECT);
                             endItem();
                         }
                     }
                 } else {
                     beginItem();
-                    bad = true;
+                    failItem(MalformedDetail.NOT_AN_OBJECT);
                     endItem();
                 }
             }
@@ -164,7 +166,7 @@ final class JsonItemReader {
                 }
             } else {
                 beginItem();
-                bad = true;
+                failItem(MalformedDetail.NOT_AN_OBJECT);
                 boolean ok = skipValue();
                 endItem();
                 if (!ok) {
@@ -191,7 +193,7 @@ final class JsonItemReader {
         beginItem();
         boolean ok = readMembers(batch.count - 1);
         if (!ok) {
-            bad = true;
+            failItem(MalformedDetail.NOT_JSON);
         }
         endItem();
         return ok;
@@ -200,12 +202,12 @@ final class JsonItemReader {
     private boolean readMembers(int i) {
         p++;
         skipWhitespace();
+        int seen = 0;
         if (p < end && b[p] == '}') {
             p++;
-            bad = true;
+            failMissing(seen);
             return true;
         }
-        int seen = 0;
         while (true) {
             if (p >= end || b[p] != '"') {
                 return false;
@@ -224,6 +226,7 @@ final class JsonItemReader {
                 return false;
             }
             if (key != KEY_UNKNOWN && (seen & (1 << key)) != 0) {
+                fail(key, -1, MalformedDetail.TWICE);
                 key = KEY_UNKNOWN;
             }
             if (key != KEY_UNKNOWN) {
@@ -246,9 +249,35 @@ final class JsonItemReader {
             skipWhitespace();
         }
         if ((seen & REQUIRED_KEYS) != REQUIRED_KEYS) {
-            bad = true;
+            failMissing(seen);
         }
         return true;
+    }
+
+    /** The first required key (in {@link #KEY_NAMES} order) not in {@code seen} is missing. */
+    private void failMissing(int seen) {
+        fail(Integer.numberOfTrailingZeros(REQUIRED_KEYS & ~seen), -1, MalformedDetail.MISSING);
+    }
+
+    /** Marks the current item bad; its first problem becomes the detail ("field: what", "field[index]: what"). */
+    private void fail(int key, int index, byte[] what) {
+        if (!bad) {
+            bad = true;
+            MalformedDetail.field(batch, batch.count - 1, KEY_NAMES[key], index, what);
+        }
+    }
+
+    /**
+     * Marks the current item bad for what it is as a whole; this replaces an earlier detail, since a line that is
+     * not an object or not JSON is the problem worth naming.
+     */
+    private void failItem(byte[] what) {
+        int i = batch.count - 1;
+        if (bad) {
+            batch.detailsSize = batch.detailOffset[i];
+        }
+        bad = true;
+        MalformedDetail.item(batch, i, what);
     }
 
     private boolean readValue(int key, int i) {
@@ -259,12 +288,15 @@ final class JsonItemReader {
                 return readMemo(i);
             case KEY_ID:
                 batch.idGiven[i] = true;
-                return readHexId(batch.givenId, i * TransferBatch.ID_SIZE);
+                return readHexId(batch.givenId, i * TransferBatch.ID_SIZE, KEY_ID, -1);
             case KEY_UNKNOWN:
-                bad = true;
+                if (!bad) {
+                    bad = true;
+                    MalformedDetail.unknownField(batch, i, b, stringStart, stringEnd);
+                }
                 return skipValue();
             default:
-                if (!readNumber()) {
+                if (!readNumber(key)) {
                     return false;
                 }
                 storeNumber(key, i, number);
@@ -284,10 +316,10 @@ final class JsonItemReader {
     }
 
     /** A plain integer in 0..2^63-1 into {@link #number}; any other value marks the item bad. */
-    private boolean readNumber() {
+    private boolean readNumber(int key) {
         byte c = b[p];
         if (!isNumberByte(c)) {
-            bad = true;
+            fail(key, -1, MalformedDetail.NOT_A_NUMBER);
             return skipValue();
         }
         int start = p;
@@ -305,15 +337,41 @@ final class JsonItemReader {
             }
         }
         if (!valid) {
-            bad = true;
+            fail(key, -1, numberProblem(b, start, p));
         }
         number = value;
         return true;
     }
 
+    /** What is wrong with the number bytes {@code a[from, to)} that did not read as a plain integer. */
+    private static byte[] numberProblem(byte[] a, int from, int to) {
+        if (a[from] == '-') {
+            return MalformedDetail.NEGATIVE;
+        }
+        if (a[from] == '+') {
+            return MalformedDetail.PLUS_SIGN;
+        }
+        boolean digitsOnly = true;
+        for (int k = from; k < to; k++) {
+            if (a[k] == '.') {
+                return MalformedDetail.FRACTION;
+            }
+            digitsOnly &= a[k] >= '0' && a[k] <= '9';
+        }
+        for (int k = from; k < to; k++) {
+            if (a[k] == 'e' || a[k] == 'E') {
+                return MalformedDetail.EXPONENT;
+            }
+        }
+        if (!digitsOnly) {
+            return MalformedDetail.NOT_A_NUMBER;
+        }
+        return a[from] == '0' ? MalformedDetail.LEADING_ZERO : MalformedDetail.ABOVE_MAX;
+    }
+
     private boolean readParents(int i) {
         if (b[p] != '[') {
-            bad = true;
+            fail(KEY_PARENTS, -1, MalformedDetail.NOT_AN_ARRAY);
             return skipValue();
         }
         p++;
@@ -329,11 +387,15 @@ final class JsonItemReader {
             }
             if (count < TransferBatch.PARENT_COUNT_ENCODABLE_MAX && b[p] == '"') {
                 int offset = batch.reserveParents(1);
-                if (!readHexId(batch.parents, offset)) {
+                if (!readHexId(batch.parents, offset, KEY_PARENTS, count)) {
                     return false;
                 }
             } else {
-                bad = true;
+                if (count < TransferBatch.PARENT_COUNT_ENCODABLE_MAX) {
+                    fail(KEY_PARENTS, count, MalformedDetail.NOT_A_STRING);
+                } else {
+                    fail(KEY_PARENTS, -1, MalformedDetail.TOO_MANY_PARENTS);
+                }
                 if (!skipValue()) {
                     return false;
                 }
@@ -355,10 +417,13 @@ final class JsonItemReader {
         }
     }
 
-    /** A string of 64 lowercase hex digits into 32 bytes at {@code out[offset]}; else the item is bad. */
-    private boolean readHexId(byte[] out, int offset) {
+    /**
+     * A string of 64 lowercase hex digits into 32 bytes at {@code out[offset]}; else the item is bad, the detail
+     * naming {@code key} (and {@code index}, the place in parents, when not -1).
+     */
+    private boolean readHexId(byte[] out, int offset, int key, int index) {
         if (b[p] != '"') {
-            bad = true;
+            fail(key, index, MalformedDetail.NOT_A_STRING);
             return skipValue();
         }
         if (decodePlainHexId(out, offset)) {
@@ -369,7 +434,7 @@ final class JsonItemReader {
         }
         int size = stringContent(hexScratch, HEX_ID_SIZE);
         if (size != HEX_ID_SIZE || !decodeHex(text, textFrom, out, offset)) {
-            bad = true;
+            fail(key, index, MalformedDetail.NOT_HEX_ID);
         }
         return true;
     }
@@ -416,7 +481,7 @@ final class JsonItemReader {
 
     private boolean readMemo(int i) {
         if (b[p] != '"') {
-            bad = true;
+            fail(KEY_MEMO, -1, MalformedDetail.NOT_A_STRING);
             return skipValue();
         }
         if (!scanString()) {
@@ -432,8 +497,11 @@ final class JsonItemReader {
         } else {
             System.arraycopy(b, stringStart, batch.memos, offset, rawSize);
         }
-        if (size < 0 || size > TransferBatch.MEMO_SIZE_ENCODABLE_MAX || !Utf8.isValid(batch.memos, offset, offset + size)) {
-            bad = true;
+        byte[] problem = size < 0 ? MalformedDetail.LONE_SURROGATE
+                : size > TransferBatch.MEMO_SIZE_ENCODABLE_MAX ? MalformedDetail.MEMO_TOO_LONG
+                : !Utf8.isValid(batch.memos, offset, offset + size) ? MalformedDetail.NOT_UTF8 : null;
+        if (problem != null) {
+            fail(KEY_MEMO, -1, problem);
             return true;
         }
         batch.memoOffset[i] = offset;
@@ -483,6 +551,7 @@ final class JsonItemReader {
         batch.idGiven[i] = false;
         batch.position[i] = -1;
         batch.result[i] = Result.ACCEPTED.code();
+        batch.detailSize[i] = 0;
         bad = false;
     }
 

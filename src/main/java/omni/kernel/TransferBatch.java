@@ -20,6 +20,12 @@ public final class TransferBatch {
     public static final int MEMO_SIZE_MAX = 128;
     /** The canonical encoding writes the memo length as u16; beyond it an item is malformed. */
     public static final int MEMO_SIZE_ENCODABLE_MAX = 65_535;
+    /**
+     * A malformed item's detail is at most this many bytes of escaped JSON string content: a field, what was
+     * wrong with it and at most 64 bytes echoed from the input (the longest, an unknown field, is 83). 120 fits
+     * {@link #detailSize}'s byte and keeps a malformed answer item within the 200 bytes the answer reserves.
+     */
+    public static final int DETAIL_SIZE_MAX = 120;
 
     public int count;
     public final long[] sender = new long[ITEM_COUNT_MAX];
@@ -45,11 +51,21 @@ public final class TransferBatch {
     public final byte[] result = new byte[ITEM_COUNT_MAX];
     /** Ledger position of an accepted item, or of the committed transfer an EXISTS item repeats; else -1. */
     public final long[] position = new long[ITEM_COUNT_MAX];
+    /**
+     * Why ingest found item {@code i} malformed, as escaped JSON string content: {@code detailSize[i]} bytes at
+     * {@code details[detailOffset[i] ..]}; size 0 for every other item. Written only for malformed items.
+     */
+    public final int[] detailOffset = new int[ITEM_COUNT_MAX];
+    public final byte[] detailSize = new byte[ITEM_COUNT_MAX];
+    /** Grows as needed; sized for 64 malformed items, more than a well-behaved client ever sends. */
+    public byte[] details = new byte[64 * DETAIL_SIZE_MAX];
+    public int detailsSize;
 
     public void clear() {
         count = 0;
         parentsSize = 0;
         memosSize = 0;
+        detailsSize = 0;
     }
 
     public boolean isFull() {
@@ -76,6 +92,14 @@ public final class TransferBatch {
         }
         memosSize = needed;
         return offset;
+    }
+
+    /** Makes room for one detail of up to {@link #DETAIL_SIZE_MAX} bytes and returns the offset to write it at. */
+    public int reserveDetail() {
+        if (detailsSize + DETAIL_SIZE_MAX > details.length) {
+            details = Arrays.copyOf(details, details.length * 2);
+        }
+        return detailsSize;
     }
 
     public Result result(int index) {

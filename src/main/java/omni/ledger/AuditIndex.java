@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * The audit's memory of every transfer seen so far: its id and timestamp by position (paged arrays, so
  * 10M transfers cost 400 MB without one huge allocation), and an open-addressing table from id to
- * position. Single-threaded.
+ * position. Positions come in ascending order and may skip some (rows deleted from storage): a skipped
+ * position is never found. Single-threaded.
  */
 final class AuditIndex {
     /** 65,536 transfers a page: 2 MiB of ids, 512 KiB of timestamps. */
@@ -22,14 +23,22 @@ final class AuditIndex {
     /** position + 1 per slot; 0 is empty. */
     private long[] slots = new long[1 << 17];
     private long count;
+    /** The last position added, or -1. */
+    private long lastPosition = -1;
 
-    /** Records the transfer at position {@code count()}; returns the earlier position with the same id, or -1. */
-    long add(byte[] ids, int idOffset, long timestamp) {
-        long position = count;
+    /**
+     * Records the transfer at {@code position} (above every position added before); returns the earlier
+     * position with the same id, or -1.
+     */
+    long add(long position, byte[] ids, int idOffset, long timestamp) {
+        if (position <= lastPosition) {
+            throw new IllegalArgumentException("position " + position + " after position " + lastPosition);
+        }
+        lastPosition = position;
         int page = (int) (position >>> PAGE_SHIFT);
-        if (page == idPages.length) {
-            idPages = Arrays.copyOf(idPages, page * 2);
-            timestampPages = Arrays.copyOf(timestampPages, page * 2);
+        if (page >= idPages.length) {
+            idPages = Arrays.copyOf(idPages, Math.max(page + 1, idPages.length * 2));
+            timestampPages = Arrays.copyOf(timestampPages, idPages.length);
         }
         if (idPages[page] == null) {
             idPages[page] = new byte[PAGE_SIZE * ID];
@@ -45,9 +54,8 @@ final class AuditIndex {
         }
         if ((count * 100) > (long) slots.length * LOAD_PERCENT_MAX) {
             grow();
-        } else {
-            insert(position);
         }
+        insert(position);
         return -1;
     }
 
@@ -86,11 +94,14 @@ final class AuditIndex {
         slots[i] = position + 1;
     }
 
-    /** Doubles the table and re-inserts every position seen, including the newest (not yet inserted). */
+    /** Doubles the table and re-inserts every position it held. */
     private void grow() {
-        slots = new long[slots.length * 2];
-        for (long p = 0; p < count; p++) {
-            insert(p);
+        long[] old = slots;
+        slots = new long[old.length * 2];
+        for (long slot : old) {
+            if (slot != 0) {
+                insert(slot - 1);
+            }
         }
     }
 

@@ -19,6 +19,9 @@ import java.util.Arrays;
  * without an fsync, so a commit survives a crash of OMNI but not a crash of the machine.
  */
 public final class EmbeddedStore extends JdbcStore {
+    /** H2's error codes (org.h2.api.ErrorCode), named here so the driver stays a runtime dependency. */
+    private static final int H2_DATABASE_IS_CLOSED = 90098;
+    private static final int H2_GENERAL_ERROR = 50000;
     /** In-process: the committer, the projector and a few readers. */
     static final int POOL_SIZE = 4;
     /** Rows per JDBC batch: large enough to amortize the call, small enough to bound the driver's buffer. */
@@ -203,6 +206,16 @@ public final class EmbeddedStore extends JdbcStore {
             }
             s.executeBatch();
         }
+    }
+
+    /**
+     * H2 closes its store after a write fails (a full disk, for one) and then answers every pooled connection
+     * with "database is closed" (90098) or a general error wrapping the store's failure (50000).
+     */
+    @Override
+    boolean databaseClosedUnderPool(SQLException e) {
+        return e.getErrorCode() == H2_DATABASE_IS_CLOSED
+                || e.getErrorCode() == H2_GENERAL_ERROR && String.valueOf(e.getMessage()).contains("MVStoreException");
     }
 
     @Override

@@ -1,19 +1,16 @@
 package omni.ledger;
 
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongToIntFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import omni.kernel.Kernel;
 import omni.kernel.Result;
+import omni.kernel.StatelessPool;
 import omni.kernel.TransferBatch;
-import omni.kernel.TransferIds;
 
 /**
  * The write pipeline: batch pool, parallel stateless phase, sequencer (the single writer of the
@@ -62,14 +59,6 @@ public final class Engine implements AutoCloseable {
     public static final long PROBE_INTERVAL_MS = 1_000;
     /** What 503 answers put in Retry-After: the probe cadence, rounded up to whole seconds. */
     public static final int RETRY_AFTER_SECONDS = 1;
-    /**
-     * A batch with more items than this has its stateless phase (SHA-256 ids) split over the stateless pool;
-     * a chunk of 2,500 hashes is about 0.3 ms of one core, large enough to outweigh the hand-off.
-     */
-    static final int STATELESS_CHUNK_ITEMS = 2_500;
-
-    private static final ThreadLocal<TransferIds> POOL_IDS = ThreadLocal.withInitial(TransferIds::new);
-
     private final Store store;
     private final String ledgerName;
     private final LongToIntFunction partitionOfAccount;
@@ -81,7 +70,7 @@ public final class Engine implements AutoCloseable {
     private final ArrayBlockingQueue<BatchSlot> committerQueue = new ArrayBlockingQueue<>(BATCH_POOL_SIZE);
     /** Slots the sequencer handed to the committer that the committer has not completed yet. */
     private final AtomicInteger inCommitCount = new AtomicInteger();
-    private final ThreadPoolExecutor statelessPool;
+    private final StatelessPool statelessPool;
     private final EngineMetrics metrics = new EngineMetrics();
     private final TransferBatch recoveryScratch = new TransferBatch();
     /** Sequencer-owned: whether {@link Store#open} succeeded (the first probe opens it, retried every second). */
@@ -117,11 +106,8 @@ public final class Engine implements AutoCloseable {
             freeReadBatches.add(new TransferBatch());
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        statelessPool = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(BATCH_POOL_SIZE * 4), platformThreads("omni-stateless"),
-                // A full queue (or a pool shut down by close()) runs the chunk on the request thread: never dropped,
-                // since the request waits for every chunk.
-                (chunk, pool) -> chunk.run());
+        // Room for every slot's batch to have several chunks waiting; beyond that request threads run theirs.
+        statelessPool = new StatelessPool(cores, StatelessPool.CHUNK_ITEM_COUNT, BATCH_POOL_SIZE * 4);
         if (COMMIT_TRANSFER_COUNT_MAX < TransferBatch.ITEM_COUNT_MAX) {
             throw new IllegalStateException("a group commit must hold at least one full batch");
         }
@@ -154,8 +140,7 @@ public final class Engine implements AutoCloseable {
         running = false;
         sequencer.join();
         committer.join();
-        statelessPool.shutdown();
-        statelessPool.awaitTermination(PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        statelessPool.close();
     }
 
     /** Null while the engine takes writes; else the reason it does not (for /health/ready). */
@@ -244,7 +229,7 @@ public final class Engine implements AutoCloseable {
         if (reason != null || !running) {
             return reason != null ? reason : "shutting down";
         }
-        validateStateless(slot, issuerAllowed, System.currentTimeMillis());
+        statelessPool.validate(slot.batch, issuerAllowed, System.currentTimeMillis(), slot.ids);
         slot.arm();
         if (!sequencerQueue.offer(slot)) {
             throw new IllegalStateException("sequencer queue full although it holds every slot: "
@@ -256,55 +241,6 @@ public final class Engine implements AutoCloseable {
         }
         slot.await();
         return slot.failure();
-    }
-
-    private void validateStateless(BatchSlot slot, boolean issuerAllowed, long nowMs) {
-        TransferBatch batch = slot.batch;
-        int count = batch.count;
-        if (count <= STATELESS_CHUNK_ITEMS) {
-            Kernel.validateStateless(batch, 0, count, issuerAllowed, nowMs, slot.ids);
-            return;
-        }
-        int chunkCount = (count + STATELESS_CHUNK_ITEMS - 1) / STATELESS_CHUNK_ITEMS;
-        CountDownLatch pending = new CountDownLatch(chunkCount - 1);
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        for (int chunk = 1; chunk < chunkCount; chunk++) {
-            int from = chunk * STATELESS_CHUNK_ITEMS;
-            int to = Math.min(count, from + STATELESS_CHUNK_ITEMS);
-            statelessPool.execute(() -> {
-                try {
-                    Kernel.validateStateless(batch, from, to, issuerAllowed, nowMs, POOL_IDS.get());
-                } catch (RuntimeException e) {
-                    failure.set(e);
-                } finally {
-                    pending.countDown();
-                }
-            });
-        }
-        Kernel.validateStateless(batch, 0, STATELESS_CHUNK_ITEMS, issuerAllowed, nowMs, slot.ids);
-        awaitChunks(pending);
-        if (failure.get() != null) {
-            throw new IllegalStateException("stateless validation failed on the stateless pool", failure.get());
-        }
-    }
-
-    /**
-     * Waits for every pool chunk even if interrupted: the slot goes back to the pool after this request, so no
-     * chunk may still be writing into its batch then. The interrupt is kept for the caller.
-     */
-    private static void awaitChunks(CountDownLatch pending) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                pending.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ---- sequencer thread ----------------------------------------------------------------------------
@@ -341,7 +277,11 @@ public final class Engine implements AutoCloseable {
     private void sequence(BatchSlot slot) {
         TransferBatch batch = slot.batch;
         try {
-            kernel.validateStateful(batch);
+            int notHeldCount = kernel.validateStateful(batch);
+            // This engine's kernel holds every partition, so no item may come back undecided.
+            if (notHeldCount != 0) {
+                throw new IllegalStateException(notHeldCount + " items of partitions the kernel does not hold");
+            }
         } catch (RuntimeException e) {
             // A kernel invariant broke mid-batch: its state is suspect, so rebuild it from storage.
             LOG.log(Level.SEVERE, "sequencer: kernel validation failed; rebuilding from storage", e);
@@ -543,9 +483,5 @@ public final class Engine implements AutoCloseable {
             running = false;
             return null;
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory platformThreads(String name) {
-        return Thread.ofPlatform().name(name + "-", 0).daemon(true).factory();
     }
 }

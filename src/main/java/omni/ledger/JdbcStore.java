@@ -407,7 +407,7 @@ abstract class JdbcStore implements Store {
                 c.commit();
                 if (expected != toPosition + 1) {
                     throw new StoreException(what + " on " + description() + ": position " + expected
-                            + " is not committed");
+                            + " is not committed", expected);
                 }
             }
         } catch (SQLException e) {
@@ -529,9 +529,26 @@ abstract class JdbcStore implements Store {
         }
         try (Connection c = p.getConnection()) {
             return c.isValid((int) (VALIDATION_TIMEOUT_MS / 1000)) && writable(c);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            if (databaseClosedUnderPool(e)) {
+                // The pool's connections outlived the database behind them, and nothing in the error says
+                // "connection broken", so the pool would keep handing them out: retire them all, and the next
+                // probe opens the database afresh.
+                p.getHikariPoolMXBean().softEvictConnections();
+                HikariDataSource reads = pool;
+                if (reads != null && reads != p) {
+                    reads.getHikariPoolMXBean().softEvictConnections();
+                }
+            }
+            return false;
+        } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /** Whether {@code e} says the database closed while the pool kept its connections; false unless a store knows. */
+    boolean databaseClosedUnderPool(SQLException e) {
+        return false;
     }
 
     @Override

@@ -4,11 +4,14 @@ import java.util.function.LongToIntFunction;
 import java.util.logging.Logger;
 
 import omni.kernel.Kernel;
+import omni.kernel.PartitionLoad;
 import omni.kernel.TransferBatch;
 
 /**
  * Recovery: a fresh kernel replayed from every committed transfer in storage, with progress lines in the
- * log. Used at start and after a storage outage, always on the sequencer thread (the kernel's writer).
+ * log. Used at start and after a storage outage, always on the sequencer thread (the kernel's writer). Also
+ * one partition's accounts loaded into a kernel from storage's fold ({@link #loadPartition}), for a member
+ * that takes over a partition.
  */
 final class KernelRebuild implements ScanConsumer {
     private static final Logger LOG = Logger.getLogger(KernelRebuild.class.getName());
@@ -57,6 +60,31 @@ final class KernelRebuild implements ScanConsumer {
         }
         rebuild.logDone();
         return kernel;
+    }
+
+    /**
+     * Loads the accounts of {@code partition}, which the kernel does not hold, from {@link Store#scanBalances}
+     * (the fold of every committed transfer). On the kernel's writer thread, with nothing sequenced but not yet
+     * committed: the kernel must be exactly at storage's last position, before and after the scan, or the fold
+     * and the kernel would disagree; then the load is refused with the two positions.
+     */
+    static void loadPartition(Store store, Kernel kernel, int partition) throws StoreException {
+        PartitionLoad load = kernel.startLoad(partition);
+        long before = store.lastPosition();
+        store.scanBalances((account, balance, seq, transferCount) -> {
+            if (kernel.partitionOf(account) == partition) {
+                load.put(account, balance, seq, transferCount);
+            }
+        });
+        long after = store.lastPosition();
+        if (before != after || after != load.nextPosition() - 1) {
+            throw new IllegalStateException("partition " + partition + ": storage was at position " + before
+                    + " before its fold and " + after + " after, the kernel at " + (load.nextPosition() - 1)
+                    + "; a partition loads only while they agree");
+        }
+        kernel.loadPartition(load);
+        LOG.info(() -> "partition " + partition + ": loaded " + load.accountCount() + " accounts from "
+                + store.description() + " as of position " + after);
     }
 
     @Override

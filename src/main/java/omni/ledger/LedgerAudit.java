@@ -48,6 +48,8 @@ public final class LedgerAudit {
     private final List<String> problems = new ArrayList<>();
     private long problemCount;
     private long nextPosition;
+    /** Transfers read: below nextPosition when rows are missing. */
+    private long transferCount;
 
     public LedgerAudit(Store store, String ledgerName, int threadCount) {
         if (threadCount < 1) {
@@ -81,11 +83,12 @@ public final class LedgerAudit {
             pool.shutdownNow();
         }
         if (nextPosition != last + 1) {
-            problem("positions_not_contiguous", "position " + nextPosition + ": missing (the last is " + last + ")");
+            String missing = nextPosition == last ? "position " + last : "positions " + nextPosition + ".." + last;
+            problem("positions_not_contiguous", missing + ": missing (the last is " + last + ")");
         }
         checkBalances();
         progress.update(nextPosition, last + 1);
-        return new Report(nextPosition, accounts.size(), problemCount, Map.copyOf(countsByKind), List.copyOf(problems));
+        return new Report(transferCount, accounts.size(), problemCount, Map.copyOf(countsByKind), List.copyOf(problems));
     }
 
     /** SHA-256 is the costly part: each thread recomputes the ids of one slice of the chunk. */
@@ -123,19 +126,23 @@ public final class LedgerAudit {
     private void checkTransfer(TransferBatch b, int i, boolean idMismatch, byte[] computed) {
         long position = b.position[i];
         if (position != nextPosition) {
-            problem("positions_not_contiguous", "position " + nextPosition + ": missing, next stored is " + position);
-            nextPosition = position; // report the gap once, then go on from what is there
+            // Report the gap once, naming every missing position, then go on from what is there.
+            String missing = position == nextPosition + 1 ? "position " + nextPosition
+                    : "positions " + nextPosition + ".." + (position - 1);
+            problem("positions_not_contiguous", missing + ": missing, next stored is " + position);
+            nextPosition = position;
         }
         int idAt = i * TransferBatch.ID_SIZE;
         if (idMismatch) {
             problem("id_mismatch", "position " + position + ": stored id " + Hex.encode(b.id, idAt, TransferBatch.ID_SIZE)
                     + ", the fields give " + Hex.encode(computed, idAt, TransferBatch.ID_SIZE));
         }
-        long duplicate = index.add(b.id, idAt, b.timestamp[i]);
+        long duplicate = index.add(position, b.id, idAt, b.timestamp[i]);
         if (duplicate >= 0) {
             problem("id_duplicate", "position " + position + ": same id as position " + duplicate);
         }
         nextPosition = position + 1;
+        transferCount++;
         if (position == 0) {
             checkGenesis(b, i);
             return;

@@ -163,7 +163,8 @@ public final class PostgresStore extends JdbcStore {
             }
         });
         if (expected[0] != toPosition + 1) {
-            throw new StoreException(what + " on " + description() + ": position " + expected[0] + " is not committed");
+            throw new StoreException(what + " on " + description() + ": position " + expected[0] + " is not committed",
+                    expected[0]);
         }
     }
 

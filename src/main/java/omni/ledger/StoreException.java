@@ -17,4 +17,9 @@ public final class StoreException extends StorageException {
     public StoreException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** A read found {@code missingPosition} not stored; see {@link #missingPosition()}. */
+    public StoreException(String message, long missingPosition) {
+        super(message, missingPosition);
+    }
 }

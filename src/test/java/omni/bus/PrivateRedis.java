@@ -98,8 +98,27 @@ final class PrivateRedis implements AutoCloseable {
         process = null;
     }
 
+    /** SIGKILL, as a crash does: nothing is flushed beyond what the append-only file already holds. */
+    void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    /** SIGSTOP or SIGCONT: a frozen server keeps its connections open and answers nothing. */
+    void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        if (process != null) {
+            signal("CONT");
+        }
         stop();
         try (var paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -4,18 +4,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Random;
-import omni.kernel.Result;
-import omni.kernel.TransferBatch;
-import omni.kernel.TransferIds;
 import omni.ledger.EmbeddedStore;
 import omni.ledger.StoreEventSource;
-import omni.proof.Checkpoint;
 import org.junit.jupiter.api.Test;
 
 /** The Redis bus over the real embedded store: history, durable watermark, a restart that republishes nothing twice. */
@@ -26,7 +19,7 @@ class RedisBusOverStoreTest {
         Path dir = Files.createTempDirectory("omni-bus-store-");
         try (EmbeddedStore store = new EmbeddedStore(dir); PrivateRedis redis = PrivateRedis.onFreePort()) {
             store.open("omni");
-            Ledger ledger = new Ledger(store, 11);
+            StoreLedger ledger = new StoreLedger(store, 11);
             StoreEventSource source = new StoreEventSource(store);
             ledger.append(100, null); // history from before Redis was configured: not pushed to Redis
             redis.start();
@@ -57,63 +50,6 @@ class RedisBusOverStoreTest {
         } finally {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
-    }
-
-    /** Appends transfers from the issuer (random ids: the store does not validate, the kernel does) and seals checkpoints. */
-    private static final class Ledger {
-        private final EmbeddedStore store;
-        private final Random random;
-        private final TransferBatch batch = new TransferBatch();
-        private long issuerSeq;
-        private long sealedPosition = -1;
-
-        Ledger(EmbeddedStore store, long seed) {
-            this.store = store;
-            this.random = new Random(seed);
-        }
-
-        void append(int count, EventBus bus) throws Exception {
-            batch.clear();
-            long first = store.lastPosition() + 1;
-            byte[] parent = TransferIds.genesisId("omni");
-            for (int i = 0; i < count; i++) {
-                batch.sender[i] = 0;
-                batch.receiver[i] = 1 + random.nextInt(5);
-                batch.amount[i] = 1;
-                batch.seq[i] = ++issuerSeq;
-                batch.timestamp[i] = 1_764_130_000_000L;
-                batch.parentCount[i] = 1;
-                batch.parentOffset[i] = batch.reserveParents(1);
-                System.arraycopy(parent, 0, batch.parents, batch.parentOffset[i], parent.length);
-                batch.memoOffset[i] = batch.reserveMemo(0);
-                byte[] id = new byte[TransferBatch.ID_SIZE];
-                random.nextBytes(id);
-                System.arraycopy(id, 0, batch.id, i * TransferBatch.ID_SIZE, id.length);
-                batch.result[i] = Result.ACCEPTED.code();
-                batch.position[i] = first + i;
-            }
-            batch.count = count;
-            store.append(new TransferBatch[] {batch}, 1);
-            if (bus != null) {
-                bus.publishCommit(first, first + count - 1, batch.id, 0);
-            }
-        }
-
-        void checkpoint(EventBus bus) throws Exception {
-            long seq = store.latestCheckpoint() == null ? 1 : store.latestCheckpoint().seq() + 1;
-            long firstPosition = sealedPosition + 1;
-            long last = store.lastPosition();
-            byte[] prev = new byte[32];
-            byte[] root = Arrays.copyOf(("root " + seq).getBytes(StandardCharsets.US_ASCII), 32);
-            byte[] hash = Checkpoint.computeHash(seq, prev, firstPosition, last, last - firstPosition + 1, root, 1L);
-            Checkpoint checkpoint = new Checkpoint(seq, prev, firstPosition, last, last - firstPosition + 1, root, 1L, hash,
-                    new byte[64]);
-            store.saveCheckpoint(checkpoint);
-            sealedPosition = last;
-            if (bus != null) {
-                bus.publishCheckpoint(seq, checkpoint.toJson());
             }
         }
     }

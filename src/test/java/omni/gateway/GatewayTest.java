@@ -1,5 +1,6 @@
 package omni.gateway;
 
+import omni.ledger.ComponentInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

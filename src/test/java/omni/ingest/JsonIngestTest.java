@@ -25,6 +25,11 @@ class JsonIngestTest {
         return JsonIngest.parse(bytes, bytes.length, ndjson, batch);
     }
 
+    /** Item i's detail as written into the answer: escaped JSON string content. */
+    static String detail(int i) {
+        return new String(batch.details, batch.detailOffset[i], batch.detailSize[i], StandardCharsets.UTF_8);
+    }
+
     /** {@code item} with a key's value replaced, removed (value null) or added. */
     static String with(String key, String value) {
         String base = VALID.substring(1, VALID.length() - 1);
@@ -46,7 +51,8 @@ class JsonIngestTest {
         return out.append('}').toString();
     }
 
-    record Bad(String name, String item) {
+    /** A malformed item and the detail its result must carry. */
+    record Bad(String name, String item, String detail) {
         @Override
         public String toString() {
             return name;
@@ -55,48 +61,48 @@ class JsonIngestTest {
 
     static List<Bad> malformedItems() {
         return List.of(
-            new Bad("duplicate key", VALID.replace("{", "{\"seq\":3,")),
-            new Bad("unknown key", with("extra", "1")),
-            new Bad("missing sender", with("sender", null)),
-            new Bad("missing receiver", with("receiver", null)),
-            new Bad("missing amount", with("amount", null)),
-            new Bad("missing seq", with("seq", null)),
-            new Bad("missing timestamp", with("timestamp", null)),
-            new Bad("missing parents", with("parents", null)),
-            new Bad("string where a number belongs", with("sender", "\"42\"")),
-            new Bad("boolean where a number belongs", with("amount", "true")),
-            new Bad("null where a number belongs", with("amount", "null")),
-            new Bad("object where a number belongs", with("seq", "{\"a\":[1,{}]}")),
-            new Bad("negative number", with("amount", "-1")),
-            new Bad("minus zero", with("amount", "-0")),
-            new Bad("2^63", with("amount", "9223372036854775808")),
-            new Bad("far beyond 2^63", with("timestamp", "123456789012345678901234567890")),
-            new Bad("fraction", with("amount", "1.5")),
-            new Bad("fraction of zero digits", with("amount", "1.0")),
-            new Bad("exponent", with("amount", "1e3")),
-            new Bad("capital exponent", with("amount", "1E3")),
-            new Bad("leading zero", with("amount", "01")),
-            new Bad("plus sign", with("amount", "+1")),
-            new Bad("parents not an array", with("parents", "\"" + P1 + "\"")),
-            new Bad("parent a number", with("parents", "[1]")),
-            new Bad("parent uppercase hex", with("parents", "[\"" + P1.toUpperCase().replace('1', 'A') + "\"]")),
-            new Bad("parent 63 digits", with("parents", "[\"" + P1.substring(1) + "\"]")),
-            new Bad("parent 65 digits", with("parents", "[\"" + P1 + "1\"]")),
-            new Bad("parent not hex", with("parents", "[\"" + P1.substring(1) + "g\"]")),
-            new Bad("256 parents", with("parents", parents(256))),
-            new Bad("id a number", with("id", "12")),
-            new Bad("id uppercase", with("id", "\"" + "AB".repeat(32) + "\"")),
-            new Bad("id 62 digits", with("id", "\"" + "ab".repeat(31) + "\"")),
-            new Bad("memo a number", with("memo", "5")),
-            new Bad("memo null", with("memo", "null")),
-            new Bad("memo over 65535 bytes", with("memo", "\"" + "x".repeat(65_536) + "\"")),
-            new Bad("memo lone high surrogate", with("memo", "\"a\\ud800b\"")),
-            new Bad("memo lone low surrogate", with("memo", "\"\\udc00\"")),
-            new Bad("empty object", "{}"),
-            new Bad("a number item", "5"),
-            new Bad("a string item", "\"x\""),
-            new Bad("an array item", "[1,[2]]"),
-            new Bad("null item", "null"));
+            new Bad("duplicate key", VALID.replace("{", "{\"seq\":3,"), "seq: given twice"),
+            new Bad("unknown key", with("extra", "1"), "unknown field 'extra'"),
+            new Bad("missing sender", with("sender", null), "sender: missing"),
+            new Bad("missing receiver", with("receiver", null), "receiver: missing"),
+            new Bad("missing amount", with("amount", null), "amount: missing"),
+            new Bad("missing seq", with("seq", null), "seq: missing"),
+            new Bad("missing timestamp", with("timestamp", null), "timestamp: missing"),
+            new Bad("missing parents", with("parents", null), "parents: missing"),
+            new Bad("string where a number belongs", with("sender", "\"42\""), "sender: not a number"),
+            new Bad("boolean where a number belongs", with("amount", "true"), "amount: not a number"),
+            new Bad("null where a number belongs", with("amount", "null"), "amount: not a number"),
+            new Bad("object where a number belongs", with("seq", "{\"a\":[1,{}]}"), "seq: not a number"),
+            new Bad("negative number", with("amount", "-1"), "amount: negative"),
+            new Bad("minus zero", with("amount", "-0"), "amount: negative"),
+            new Bad("2^63", with("amount", "9223372036854775808"), "amount: above 2^63-1"),
+            new Bad("far beyond 2^63", with("timestamp", "123456789012345678901234567890"), "timestamp: above 2^63-1"),
+            new Bad("fraction", with("amount", "1.5"), "amount: a fraction"),
+            new Bad("fraction of zero digits", with("amount", "1.0"), "amount: a fraction"),
+            new Bad("exponent", with("amount", "1e3"), "amount: an exponent"),
+            new Bad("capital exponent", with("amount", "1E3"), "amount: an exponent"),
+            new Bad("leading zero", with("amount", "01"), "amount: a leading zero"),
+            new Bad("plus sign", with("amount", "+1"), "amount: a plus sign"),
+            new Bad("parents not an array", with("parents", "\"" + P1 + "\""), "parents: not an array"),
+            new Bad("parent a number", with("parents", "[1]"), "parents[0]: not a string"),
+            new Bad("parent uppercase hex", with("parents", "[\"" + P1.toUpperCase().replace('1', 'A') + "\"]"), "parents[0]: not 64 lowercase hex"),
+            new Bad("parent 63 digits", with("parents", "[\"" + P1.substring(1) + "\"]"), "parents[0]: not 64 lowercase hex"),
+            new Bad("parent 65 digits", with("parents", "[\"" + P1 + "1\"]"), "parents[0]: not 64 lowercase hex"),
+            new Bad("parent not hex", with("parents", "[\"" + P1.substring(1) + "g\"]"), "parents[0]: not 64 lowercase hex"),
+            new Bad("256 parents", with("parents", parents(256)), "parents: more than 255"),
+            new Bad("id a number", with("id", "12"), "id: not a string"),
+            new Bad("id uppercase", with("id", "\"" + "AB".repeat(32) + "\""), "id: not 64 lowercase hex"),
+            new Bad("id 62 digits", with("id", "\"" + "ab".repeat(31) + "\""), "id: not 64 lowercase hex"),
+            new Bad("memo a number", with("memo", "5"), "memo: not a string"),
+            new Bad("memo null", with("memo", "null"), "memo: not a string"),
+            new Bad("memo over 65535 bytes", with("memo", "\"" + "x".repeat(65_536) + "\""), "memo: over 65535 bytes"),
+            new Bad("memo lone high surrogate", with("memo", "\"a\\ud800b\""), "memo: a lone surrogate escape"),
+            new Bad("memo lone low surrogate", with("memo", "\"\\udc00\""), "memo: a lone surrogate escape"),
+            new Bad("empty object", "{}", "sender: missing"),
+            new Bad("a number item", "5", "not a JSON object"),
+            new Bad("a string item", "\"x\"", "not a JSON object"),
+            new Bad("an array item", "[1,[2]]", "not a JSON object"),
+            new Bad("null item", "null", "not a JSON object"));
     }
 
     static String parents(int count) {
@@ -114,12 +120,15 @@ class JsonIngestTest {
         assertEquals(3, batch.count);
         assertEquals(Result.ACCEPTED, batch.result(0));
         assertEquals(Result.MALFORMED, batch.result(1), bad.name());
+        assertEquals(bad.detail(), detail(1), bad.name());
         assertEquals(Result.ACCEPTED, batch.result(2));
+        assertEquals(0, batch.detailSize[2]);
         assertEquals(1500, batch.amount[2]);
         assertEquals(2, batch.parentCount[2]);
         assertEquals(0x2f, batch.parents[batch.parentOffset[2] + 32] & 0xff);
         assertEquals(IngestOutcome.OK, parse(VALID + "\n" + bad.item() + "\n" + VALID, true), bad.name());
         assertEquals(Result.MALFORMED, batch.result(1), bad.name());
+        assertEquals(bad.detail(), detail(1), bad.name());
         assertEquals(Result.ACCEPTED, batch.result(2));
     }
 
@@ -135,7 +144,57 @@ class JsonIngestTest {
             System.arraycopy(tail, 0, body, head.length + invalid.length, tail.length);
             assertEquals(IngestOutcome.OK, JsonIngest.parse(body, body.length, false, batch));
             assertEquals(Result.MALFORMED, batch.result(0));
+            assertEquals("memo: not valid UTF-8", detail(0));
         }
+    }
+
+    @Test
+    void ndjsonLinesSayWhyTheyAreNotItems() {
+        String body = "{\"sender\":1,\n" + "not json\n" + VALID + " trailing\n" + "[" + VALID + "]\n"
+                + with("extra", "1").replace("}", "") + "\n" + with("amount", "1.5") + " x";
+        assertEquals(IngestOutcome.OK, parse(body, true));
+        String[] expected = {"not valid JSON", "not a JSON object", "bytes after the object", "not a JSON object",
+            "not valid JSON", "bytes after the object"};
+        assertEquals(expected.length, batch.count);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Result.MALFORMED, batch.result(i), "line item " + i);
+            assertEquals(expected[i], detail(i), "line item " + i);
+        }
+    }
+
+    @Test
+    void anUnknownFieldIsEchoedEscapedAndCutAt64Bytes() {
+        String[][] rows = {
+            // the name as the client wrote it (a, escaped quote, b, escaped backslash, c), each byte escaped again
+            {"\"a\\\"b\\\\c\"", "unknown field 'a\\\\\\\"b\\\\\\\\c'"},
+            {"\"Grüße\"", "unknown field 'Grüße'"},
+            {"\"" + "k".repeat(64) + "\"", "unknown field '" + "k".repeat(64) + "'"},
+            {"\"" + "k".repeat(65) + "\"", "unknown field '" + "k".repeat(64) + "...'"},
+            {"\"" + "\\\\".repeat(40) + "\"", "unknown field '" + "\\\\".repeat(32) + "...'"},
+            {"\"\u007f\"", "unknown field '\\u007f'"},
+        };
+        for (String[] row : rows) {
+            String item = VALID.replace("{", "{" + row[0] + ":1,");
+            assertEquals(IngestOutcome.OK, parse("[" + item + "]", false), row[0]);
+            assertEquals(Result.MALFORMED, batch.result(0), row[0]);
+            assertEquals(row[1], detail(0), row[0]);
+        }
+        byte[] invalid = ("[{\"a\u00ff\":1}]").getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(IngestOutcome.OK, JsonIngest.parse(invalid, invalid.length, false, batch));
+        assertEquals("unknown field 'a\\ufffd'", detail(0));
+    }
+
+    @Test
+    void detailsStayWithinTheirBoundAndTheAnswerField() {
+        String longKey = "\"" + "é".repeat(200) + "\"";
+        assertEquals(IngestOutcome.OK, parse("[" + VALID.replace("{", "{" + longKey + ":1,") + "," + VALID + "]", false));
+        assertTrue(batch.detailSize[0] <= TransferBatch.DETAIL_SIZE_MAX);
+        assertTrue(detail(0).getBytes(StandardCharsets.UTF_8).length - "unknown field '...'".length()
+                <= MalformedDetail.ECHO_SIZE_MAX, detail(0));
+        byte[] out = new byte[256];
+        int size = JsonIngest.putDetail(batch, 0, out, 0);
+        assertEquals(",\"detail\":\"" + detail(0) + "\"", new String(out, 0, size, StandardCharsets.UTF_8));
+        assertEquals(0, JsonIngest.putDetail(batch, 1, out, 0), "an accepted item has no detail");
     }
 
     @Test

@@ -49,7 +49,7 @@ class ConcurrentReadTest {
                 reference.validate(tx, true, KernelTest.NOW_MS);
             }
             RandomizedKernelTest.fill(batch, txs, false);
-            Kernel.validateStateless(batch, 0, batch.count, true, KernelTest.NOW_MS, new TransferIds());
+            StatelessPool.validateRange(batch, 0, batch.count, true, KernelTest.NOW_MS, new TransferIds());
             kernel.validateStateful(batch);
             for (int i = 0; i < batch.count; i++) {
                 if (batch.result[i] == Result.ACCEPTED.code() && batch.position[i] < published.length) {

@@ -25,7 +25,7 @@ class KernelTest {
         TransferBatch batch = new TransferBatch();
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         assertEquals(IngestOutcome.OK, JsonIngest.parse(body, body.length, false, batch));
-        Kernel.validateStateless(batch, 0, batch.count, issuerAllowed, NOW_MS, new TransferIds());
+        StatelessPool.validateRange(batch, 0, batch.count, issuerAllowed, NOW_MS, new TransferIds());
         kernel.validateStateful(batch);
         return batch;
     }

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Seeded randomized test against {@link ReferenceLedger}: batches of random transfers with every kind of
- * invalid one mixed in, half of them through JSON ingest, half through the stateless pool. Per item the result
+ * invalid one mixed in, half of them through JSON ingest, all through the engine's stateless path (a
+ * {@link StatelessPool} cut as the engine cuts it, so large batches run on several threads). Per item the result
  * and position must equal the model's; after every batch the balances, seqs, transfer counts and tips must, and
  * the balances must sum to 0. Finally a fresh kernel restored from the accepted transfers must equal it.
  * Re-run a failure with {@code -Domni.seed=<seed>}.
@@ -30,6 +31,8 @@ class RandomizedKernelTest {
     static final long NOW_MS = KernelTest.NOW_MS;
     static final int BATCH_COUNT = 70;
     static final int TRANSFER_COUNT_MIN = 100_000;
+    /** Room for the chunks of one full batch, as the engine has for each of its batches. */
+    static final int QUEUED_CHUNK_COUNT_MAX = 4;
 
     @Test
     void matchesTheReferenceModelAndRestoresToTheSameState() throws InterruptedException {
@@ -41,7 +44,8 @@ class RandomizedKernelTest {
         Generator generator = new Generator(random, reference);
         TransferBatch batch = new TransferBatch();
         int total = 0;
-        try (StatelessPool pool = new StatelessPool(2)) {
+        TransferIds callerIds = new TransferIds();
+        try (StatelessPool pool = new StatelessPool(2, StatelessPool.CHUNK_ITEM_COUNT, QUEUED_CHUNK_COUNT_MAX)) {
             for (int b = 0; b < BATCH_COUNT || total < TRANSFER_COUNT_MIN; b++) {
                 boolean admin = random.nextInt(4) != 0;
                 int size = 1 + random.nextInt(random.nextInt(8) == 0 ? TransferBatch.ITEM_COUNT_MAX : 2000);
@@ -53,11 +57,7 @@ class RandomizedKernelTest {
                     expected.add(reference.validate(tx, admin, NOW_MS));
                 }
                 fill(batch, txs, random.nextBoolean());
-                if (random.nextBoolean()) {
-                    pool.validate(batch, admin, NOW_MS);
-                } else {
-                    Kernel.validateStateless(batch, 0, batch.count, admin, NOW_MS, new TransferIds());
-                }
+                pool.validate(batch, admin, NOW_MS, callerIds);
                 kernel.validateStateful(batch);
                 String where = "seed=" + seed + " batch=" + b;
                 for (int i = 0; i < size; i++) {

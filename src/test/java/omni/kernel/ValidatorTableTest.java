@@ -72,7 +72,7 @@ class ValidatorTableTest {
         TransferBatch run(Item item) {
             TransferBatch batch = new TransferBatch();
             item.writeTo(batch);
-            Kernel.validateStateless(batch, 0, 1, item.admin, NOW_MS, new TransferIds());
+            StatelessPool.validateRange(batch, 0, 1, item.admin, NOW_MS, new TransferIds());
             kernel.validateStateful(batch);
             return batch;
         }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import omni.kernel.AccountState;
 import omni.kernel.Kernel;
 import omni.kernel.Result;
+import omni.kernel.StatelessPool;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
 
@@ -80,7 +81,7 @@ class EngineTest {
             Engine engine = new Engine(store, "omni", account -> (int) (account % Kernel.PARTITION_COUNT));
             engine.start();
             assertTrue(engine.awaitReady(60_000), engine.notReadyReason());
-            int count = 3 * Engine.STATELESS_CHUNK_ITEMS + 17;
+            int count = 3 * StatelessPool.CHUNK_ITEM_COUNT + 17;
             BatchSlot slot = engine.acquire();
             byte[] parent = TransferIds.genesisId("omni");
             byte[] expectedIds = new byte[count * 32];

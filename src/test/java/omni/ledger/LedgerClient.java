@@ -155,6 +155,8 @@ final class LedgerClient {
         private byte[] pendingIds;
         private int pendingCount;
         long sentCount;
+        /** The answer to the last POST, for the checks and messages of fault tests. */
+        private volatile Answer lastAnswer;
 
         Worker(int index, int workerCount) {
             this.index = index;
@@ -168,12 +170,22 @@ final class LedgerClient {
             return pendingBody != null;
         }
 
+        Answer lastAnswer() {
+            return lastAnswer;
+        }
+
+        String lastRetryAfter() {
+            Answer answer = lastAnswer;
+            return answer == null ? null : answer.retryAfter();
+        }
+
         /** Sends the pending batch, or a new one of {@code count} transfers; every item must succeed. */
         Outcome send(int count, SplittableRandom random) throws InterruptedException {
             if (pendingBody == null) {
                 build(count, random);
             }
             Answer answer = post(pendingBody);
+            lastAnswer = answer;
             if (answer.status == 503) {
                 return Outcome.UNAVAILABLE;
             }

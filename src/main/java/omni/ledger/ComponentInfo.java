@@ -1,4 +1,4 @@
-package omni.gateway;
+package omni.ledger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +19,8 @@ public record ComponentInfo(String kind, String target, boolean production, Stri
         this(kind, target, production, description, Map.of());
     }
 
-    Map<String, Object> toJson() {
+    /** The JSON object of {@code GET /api/v1/node}: the four fields, then the details. */
+    public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("kind", kind);
         json.put("target", target);
