@@ -110,9 +110,10 @@ public final class Gateway {
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
                 .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
                 .directHandlers(direct.build())
+                // features(...) replaces the list, so it comes before the two that are always there.
+                .features(features)
                 .addFeature(observe())
                 .addFeature(openApi.feature())
-                .features(features)
                 .routing(routing -> routing(routing, errors));
     }
 
