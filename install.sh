@@ -7,6 +7,7 @@ ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 SERVICES_PG_PORT=15432
 SERVICES_REDIS_PORT=16379
 SERVICES_PROMETHEUS_PORT=19090
+SERVICES_GRAFANA_PORT=13000
 SERVICES_DIR="${OMNI_SERVICES_DIR:-$ROOT/.services}"
 
 usage() {
@@ -17,15 +18,18 @@ Usage: ./install.sh [COMMAND] [--force]
                 Skips the build when dist/omni.jar is newer than every source (--force rebuilds).
                 Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
   test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
-                installed but down (installs them, and chromium with chromium-driver for the console's browser
-                tests, with apt-get when run as root and they are missing), then runs
-                mvn verify: unit and server tests, the shaded jar, and the smoke test of dist/omni with that jar.
+                installed but down (installs them, chromium with chromium-driver for the console's browser tests,
+                and promtool (Debian package prometheus) for the /metrics check, with apt-get when run as root and
+                they are missing), then runs mvn verify: unit and server tests, dependency:analyze, the shaded
+                jar, and the smoke test of dist/omni with that jar.
   soak          The long variants of the test suite (many more simulator seeds, kills and fault repetitions);
                 hours, not minutes. Same services as test.
   reliability   Writes the reliability table of the last test run (target/reliability) into README.md.
   --services    Install (apt-get) and start PostgreSQL on $SERVICES_PG_PORT, Redis on $SERVICES_REDIS_PORT and
                 Prometheus on $SERVICES_PROMETHEUS_PORT (scraping :18000 with dist/prometheus.yml), data under
-                $SERVICES_DIR; prints the settings that point OMNI at them.
+                $SERVICES_DIR; where grafana-server is installed (it is not a Debian package: install it from
+                Grafana's own repository), also Grafana on $SERVICES_GRAFANA_PORT with the Prometheus datasource and
+                the OMNI dashboard of dist/grafana provisioned; prints the settings that point OMNI at them.
   --stop-services  Stops what --services started (data is kept).
   --help        This text.
 
@@ -144,9 +148,10 @@ redis_up() {
     [[ "$reply" == PONG ]]
 }
 
+# wait_for WHAT CHECK PORT [TRIES]: TRIES polls 0.1 s apart (default 100, 10 s).
 wait_for() {
-    local what="$1" check="$2" port="$3" i
-    for ((i = 0; i < 100; i++)); do
+    local what="$1" check="$2" port="$3" tries="${4:-100}" i
+    for ((i = 0; i < tries; i++)); do
         "$check" "$port" && return 0
         sleep 0.1
     done
@@ -186,6 +191,13 @@ ensure_redis() {
     wait_for Redis redis_up 6379
 }
 
+# promtool checks the /metrics exposition in the tests (PrometheusExpositionTest).
+ensure_promtool() {
+    command -v promtool >/dev/null && return 0
+    apt_install prometheus || die "promtool is not installed; install it (apt-get install prometheus) or run this as" \
+        "root so that it can be installed"
+}
+
 # The console's browser tests drive Debian's chromium through /usr/bin/chromedriver (Selenium downloads nothing).
 ensure_chromium() {
     [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && { say "chromium and chromedriver are installed"; return 0; }
@@ -200,6 +212,7 @@ run_tests() {
     local extra="${1:-}"
     ensure_postgres
     ensure_redis
+    ensure_promtool
     ensure_chromium
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
@@ -264,6 +277,7 @@ start_services() {
     services_postgres
     services_redis
     services_prometheus
+    services_grafana
     say "services are up; point OMNI at them with:"
     echo "  OMNI_DB_URL=jdbc:postgresql://127.0.0.1:$SERVICES_PG_PORT/omni OMNI_DB_USER=postgres \\"
     echo "  OMNI_REDIS_URL=redis://127.0.0.1:$SERVICES_REDIS_PORT $ROOT/dist/omni"
@@ -310,8 +324,34 @@ services_prometheus() {
     say "Prometheus up on 127.0.0.1:$SERVICES_PROMETHEUS_PORT, scraping :18000/metrics"
 }
 
+# Grafana is wired where it is installed: provisioning from dist/grafana, data and logs under $SERVICES_DIR/grafana.
+services_grafana() {
+    local dir="$SERVICES_DIR/grafana" home=/usr/share/grafana
+    if ! command -v grafana-server >/dev/null; then
+        say "grafana-server is not installed (not a Debian package); skipping Grafana. To use the dashboard," \
+            "install Grafana and run --services again, or import dist/grafana/omni-dashboard.json by hand"
+        return 0
+    fi
+    if pg_up "$SERVICES_GRAFANA_PORT"; then say "Grafana already up on :$SERVICES_GRAFANA_PORT"; return 0; fi
+    mkdir -p "$dir/provisioning/datasources" "$dir/provisioning/dashboards" "$dir/data" "$dir/logs"
+    cp "$ROOT/dist/grafana/provisioning/datasources/omni.yaml" "$dir/provisioning/datasources/omni.yaml"
+    sed "s|OMNI_DASHBOARDS_DIR|$ROOT/dist/grafana|" "$ROOT/dist/grafana/provisioning/dashboards/omni.yaml" \
+        >"$dir/provisioning/dashboards/omni.yaml"
+    [[ -d "$home" ]] || home="$(dirname "$(dirname "$(readlink -f "$(command -v grafana-server)")")")"
+    nohup grafana-server --homepath "$home" \
+        cfg:paths.provisioning="$dir/provisioning" cfg:paths.data="$dir/data" cfg:paths.logs="$dir/logs" \
+        cfg:server.http_addr=127.0.0.1 cfg:server.http_port="$SERVICES_GRAFANA_PORT" >"$dir/grafana.log" 2>&1 &
+    echo $! >"$dir/grafana.pid"
+    # Grafana's first start creates its database: up to a minute here.
+    wait_for Grafana pg_up "$SERVICES_GRAFANA_PORT" 600
+    say "Grafana up on http://127.0.0.1:$SERVICES_GRAFANA_PORT (admin/admin), dashboard OMNI (uid omni-overview)"
+}
+
 stop_services() {
     local version pid_file="$SERVICES_DIR/prometheus/prometheus.pid"
+    local grafana_pid_file="$SERVICES_DIR/grafana/grafana.pid"
+    if [[ -f "$grafana_pid_file" ]] && kill "$(cat "$grafana_pid_file")" 2>/dev/null; then say "stopped Grafana"; fi
+    rm -f "$grafana_pid_file"
     if [[ -f "$pid_file" ]] && kill "$(cat "$pid_file")" 2>/dev/null; then say "stopped Prometheus"; fi
     rm -f "$pid_file"
     if redis_up "$SERVICES_REDIS_PORT"; then

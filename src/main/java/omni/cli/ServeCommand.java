@@ -15,6 +15,7 @@ import omni.bus.BusState;
 import omni.bus.EventBus;
 import omni.bus.InProcessBus;
 import omni.bus.RedisBus;
+import omni.cluster.ClusterMetrics;
 import omni.cluster.HazelcastPartitioning;
 import omni.config.BuildInfo;
 import omni.config.Setting;
@@ -132,6 +133,7 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
             checkpointer.committed(first, last, ids, offset);
         });
         EventService events = new EventService(bus, source);
+        ClusterMetrics.registerSingleMember();
         Prover prover = new Prover(store, levels, key.publicKey());
         var consoleSampler = ConsoleService.sampler();
         // The node id names the port the gateway listens on, known once it has started.

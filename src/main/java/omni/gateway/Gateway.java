@@ -18,11 +18,12 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.observe.ObserveFeature;
 import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.ledger.BatchSlot;
-import omni.metrics.MetricsService;
+import omni.metrics.PrometheusMetrics;
 
 /**
  * The HTTP front of a node: one Helidon WebServer with health, metrics, OpenAPI, authentication, the concurrency
@@ -40,6 +41,7 @@ public final class Gateway {
     /** The largest request is a transfer batch, so its body limit bounds every route. */
     public static final long PAYLOAD_SIZE_MAX = BatchSlot.BODY_SIZE_MAX;
     public static final String API_PREFIX = "/api/v1";
+    static final String METRICS_PATH = "/metrics";
     // In-flight requests get this long to finish after readiness turns 503; with the 10 s exit budget it leaves
     // time for the components' own shutdown hooks (commit drain, store close).
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
@@ -57,7 +59,6 @@ public final class Gateway {
     private final Map<String, ReadinessCheck> readinessChecks;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
-    private final MetricsService metrics;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean draining;
     private volatile WebServer server;
@@ -70,9 +71,8 @@ public final class Gateway {
         this.features = List.copyOf(b.features);
         this.filters = List.copyOf(b.filters);
         this.readinessChecks = new LinkedHashMap<>(b.readinessChecks);
-        this.openApi = OpenApi.load(BuildInfo.version());
+        this.openApi = OpenApi.forVersion(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
-        this.metrics = new MetricsService(BuildInfo.version());
         // Mounts that need the gateway itself (its token store, node description) are made once it exists.
         b.lateMounts.forEach((path, factory) -> mounts.put(path, factory.apply(this)));
     }
@@ -102,7 +102,10 @@ public final class Gateway {
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
                 .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
                 .directHandlers(direct.build())
+                // features(...) replaces the list, so it comes before the two that are always there.
                 .features(features)
+                .addFeature(observe())
+                .addFeature(openApi.feature())
                 .routing(routing -> routing(routing, errors));
     }
 
@@ -113,13 +116,27 @@ public final class Gateway {
                 .error(Throwable.class, errors);
         filters.forEach(routing::addFilter);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
-        RouteRecorder.register(routing, "/metrics", routes, List.of(metrics));
-        RouteRecorder.register(routing, "/openapi", routes, List.of(openApi));
+        // Served by Helidon's features (added in configure), listed here for /openapi's check and 405 answers.
+        routes.add(new Route("GET", METRICS_PATH));
+        routes.add(new Route("GET", OpenApi.PATH));
         List<HttpService> api = new ArrayList<>();
         api.add(new TokenService(tokens));
         api.addAll(apiServices);
         RouteRecorder.register(routing, API_PREFIX, routes, api);
         mounts.forEach((path, service) -> routing.register(path, service));
+    }
+
+    /**
+     * Helidon's observe feature at "/" with only the metrics observer, so that it answers at {@code /metrics}.
+     * Health stays OMNI's own {@link HealthService}: Helidon's health observer puts a check's reason under
+     * {@code data}, where OMNI's readiness answer has it as {@code reason} (docs/observability.md).
+     */
+    private static ObserveFeature observe() {
+        return ObserveFeature.builder()
+                .endpoint("/")
+                .observersDiscoverServices(false)
+                .addObserver(PrometheusMetrics.observer(BuildInfo.version()))
+                .build();
     }
 
     /** Starts the server on the configured host and port; returns once it accepts connections. */

@@ -12,25 +12,29 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import io.helidon.openapi.OpenApiFeature;
+import io.helidon.openapi.OpenApiFormat;
+import io.helidon.openapi.OpenApiManager;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The OpenAPI 3 document at {@code GET /openapi} (YAML; JSON when the client accepts application/json and not
- * YAML). It is assembled from resource files under {@code omni/openapi/}: {@code openapi.yaml} (info, security,
+ * The OpenAPI 3 document at {@code GET /openapi}, served by Helidon's {@link OpenApiFeature} (YAML; JSON when the
+ * client asks for application/json or {@code ?format=json}). It is assembled from resource files under {@code omni/openapi/}: {@code openapi.yaml} (info, security,
  * shared schemas, the gateway's own paths) plus one fragment per component listed in {@link #FRAGMENTS}. A
- * fragment has top-level {@code paths:} and optionally {@code components: schemas:}; paths are full
- * ({@code /api/v1/accounts/{id}}). OpenApiSyncTest fails when the document and the registered routes differ.
+ * fragment has top-level {@code paths:} and optionally {@code tags:} (each with a description) and
+ * {@code components: schemas:}; paths are full
+ * ({@code /api/v1/accounts/{id}}). OpenApiSyncTest fails when the document and the registered routes differ;
+ * OpenApiLintTest when an operation lacks an operationId or its 4xx answers, or a tag lacks a description.
+ *
+ * <p>Helidon's feature reads one static file; OMNI's document is assembled from fragments instead, so this class
+ * is the feature's {@link OpenApiManager}: it ignores the (absent) static file and hands the feature the merged
+ * document, printed once per format.
  */
-public final class OpenApi implements HttpService {
+public final class OpenApi implements OpenApiManager<Map<String, Object>> {
+    static final String PATH = "/openapi";
     static final String RESOURCE_DIR = "/omni/openapi/";
     /** Fragment files merged into the document; add yours here (one line) with a file of that name. */
     static final List<String> FRAGMENTS = List.of(
@@ -39,6 +43,8 @@ public final class OpenApi implements HttpService {
             "events.yaml",
             "cluster.yaml");
 
+    // Long enough that descriptions stay on one line, short enough to read in a terminal.
+    private static final int YAML_LINE_WIDTH = 120;
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
 
@@ -47,7 +53,7 @@ public final class OpenApi implements HttpService {
     // Built on first use: parsing and printing YAML costs about a second of start-up CPU that no start needs.
     private Rendered rendered;
 
-    private record Rendered(Map<String, Object> document, byte[] yaml, byte[] json) {
+    private record Rendered(Map<String, Object> document, String yaml, String json) {
     }
 
     private OpenApi(String version) {
@@ -55,7 +61,7 @@ public final class OpenApi implements HttpService {
     }
 
     /** The document of this build; files are read and merged on first use. */
-    public static OpenApi load(String version) {
+    public static OpenApi forVersion(String version) {
         return new OpenApi(version);
     }
 
@@ -66,14 +72,46 @@ public final class OpenApi implements HttpService {
                 Map<String, Object> document = assemble(version);
                 DumperOptions options = new DumperOptions();
                 options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-                options.setWidth(120);
-                byte[] yaml = new Yaml(options).dump(document).getBytes(StandardCharsets.UTF_8);
-                rendered = new Rendered(document, yaml, Json.bytes(document));
+                options.setWidth(YAML_LINE_WIDTH);
+                String yaml = new Yaml(options).dump(document);
+                rendered = new Rendered(document, yaml, new String(Json.bytes(document), StandardCharsets.UTF_8));
             }
             return rendered;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Helidon's OpenAPI feature serving this document at {@code /openapi}. */
+    OpenApiFeature feature() {
+        return OpenApiFeature.builder()
+                .webContext(PATH)
+                .servicesDiscoverServices(false)
+                .managerDiscoverServices(false)
+                .manager(this)
+                .build();
+    }
+
+    @Override
+    public String name() {
+        return "omni";
+    }
+
+    @Override
+    public String type() {
+        return "omni-fragments";
+    }
+
+    /** The feature passes its static file's content, empty here: the document comes from the fragments. */
+    @Override
+    public Map<String, Object> load(String staticContent) {
+        return rendered().document();
+    }
+
+    @Override
+    public String format(Map<String, Object> document, OpenApiFormat format) {
+        Rendered r = rendered();
+        return format == OpenApiFormat.JSON ? r.json() : r.yaml();
     }
 
     /** Loads and merges the files; fails if one is missing or two files define the same path and method. */
@@ -100,6 +138,15 @@ public final class OpenApi implements HttpService {
                             + e.getKey() + " again");
                 }
             }
+        }
+        List<Map<String, Object>> tags = (List<Map<String, Object>>) root.computeIfAbsent("tags",
+                k -> new ArrayList<>());
+        for (Map<String, Object> tag : (List<Map<String, Object>>) fragment.getOrDefault("tags", List.of())) {
+            if (tags.stream().anyMatch(t -> t.get("name").equals(tag.get("name")))) {
+                throw new IllegalStateException("OpenAPI fragment " + name + " declares tag " + tag.get("name")
+                        + " again");
+            }
+            tags.add(tag);
         }
         Map<String, Object> components = (Map<String, Object>) fragment.getOrDefault("components", Map.of());
         for (Map.Entry<String, Object> section : components.entrySet()) {
@@ -143,28 +190,5 @@ public final class OpenApi implements HttpService {
             }
         }
         return routes;
-    }
-
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get(this::send);
-    }
-
-    private void send(ServerRequest req, ServerResponse res) {
-        List<HttpMediaType> accepted = new ArrayList<>(req.headers().acceptedTypes());
-        boolean json = false;
-        for (HttpMediaType type : accepted) {
-            String subtype = type.mediaType().subtype();
-            if (subtype.contains("yaml")) {
-                break;
-            }
-            if (subtype.equals("json")) {
-                json = true;
-                break;
-            }
-        }
-        Rendered r = rendered();
-        res.header(HeaderNames.CONTENT_TYPE, json ? "application/json" : "application/yaml");
-        res.send(json ? r.json() : r.yaml());
     }
 }

@@ -84,7 +84,7 @@ class GatewayTest {
         assertThat(r.headers().firstValue("Content-Type").orElse(""), startsWith("text/plain"));
         assertThat(r.body(), containsString("# TYPE omni_build_info gauge"));
         assertThat(r.body(), containsString("omni_build_info{"));
-        assertThat(r.body(), containsString("memory_usedHeap_bytes"));
+        assertThat(r.body(), containsString("jvm_memory_used_bytes"));
     }
 
     @Test
