@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Storage baselines for the README table (issue 4, item 7 a/b), on the PostgreSQL OMNI would use:
+# Storage baselines for the README table, on the PostgreSQL OMNI would use:
 #   (a) plain SQL transfers: pgbench, two UPDATEs and one INSERT per transaction, 8 clients, 2 threads;
 #   (b) the raw COPY rate of the rows OMNI stores: 1M rows shaped like OMNI's transfers (bigint position
 #       primary key, 32-byte id, five bigints, two 32-byte parents, a memo) in binary COPY format, copied

@@ -14,7 +14,7 @@ public abstract sealed class BusEvent permits BusEvent.Commit, BusEvent.Checkpoi
     /** The event name: SSE {@code event:}, and the Redis stream and channel after the key prefix. */
     public abstract String type();
 
-    /** The event's JSON as SPEC section 6 defines it (UTF-8). */
+    /** The event's JSON as docs/events.md defines it (UTF-8). */
     public final byte[] json() {
         byte[] bytes = json;
         if (bytes == null) {

@@ -6,7 +6,7 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 
 /**
- * {@code omni_bus_connected} and {@code omni_bus_backlog_events} (SPEC section 9), read from the bus started last,
+ * {@code omni_bus_connected} and {@code omni_bus_backlog_events} (docs/observability.md), read from the bus started last,
  * and {@code omni_bus_republished_events_total}, what buses republished after Redis lost it.
  */
 final class BusMetrics {

@@ -1,7 +1,7 @@
 package omni.bus;
 
 /**
- * Where committed batches and sealed checkpoints are announced (SPEC section 6). Publishing never blocks: it
+ * Where committed batches and sealed checkpoints are announced (docs/events.md). Publishing never blocks: it
  * hands an immutable event to bounded per-subscriber queues and returns; a subscriber that falls behind loses
  * live events and catches up from the ledger ({@link ReplayingSubscription}).
  */

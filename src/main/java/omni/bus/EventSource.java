@@ -16,7 +16,7 @@ public interface EventSource {
     /** Seq of the newest sealed checkpoint; 0 when none. */
     long latestCheckpointSeq();
 
-    /** The checkpoint object's JSON (SPEC section 7), exactly as {@code checkpoint.created} carries it; null if none. */
+    /** The checkpoint object's JSON (docs/proofs.md), exactly as {@code checkpoint.created} carries it; null if none. */
     String checkpointJson(long seq);
 
     /** Small durable key/value: the bus keeps its Redis watermark here. */

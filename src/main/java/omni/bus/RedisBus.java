@@ -18,7 +18,7 @@ import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * The Redis bus (SPEC section 6). Every event reaches local subscribers at once (an {@link InProcessBus}) and, on
+ * The Redis bus (docs/events.md). Every event reaches local subscribers at once (an {@link InProcessBus}) and, on
  * the bus's own thread, Redis: {@code XADD <prefix><type> MAXLEN ~ STREAM_ENTRIES_MAX * event <json>} and
  * {@code PUBLISH <prefix><type> <json>}, pipelined. The committer never waits for Redis.
  *
@@ -42,7 +42,7 @@ public final class RedisBus implements EventBus {
     static final int CONNECT_TIMEOUT_MS = 2_000;
     /** Every reply (PING, pipelined XADD/PUBLISH) must arrive within this; no read may hang forever. */
     static final int SOCKET_TIMEOUT_MS = 2_000;
-    /** An idle connection is PINGed this often: loss is noticed within 1 s + SOCKET_TIMEOUT_MS = 3 s (SPEC: 5 s). */
+    /** An idle connection is PINGed this often: loss is noticed within 1 s + SOCKET_TIMEOUT_MS = 3 s, well inside the 5 s docs/events.md promises. */
     static final long HEARTBEAT_INTERVAL_MS = 1_000;
     /** Reconnect backoff doubles from 100 ms to 2 s: a returning Redis is found within 2 s, an absent one costs ~1 try/2 s. */
     static final long BACKOFF_MIN_MS = 100;

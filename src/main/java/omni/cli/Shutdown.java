@@ -19,7 +19,7 @@ import sun.misc.Signal;
  */
 public final class Shutdown {
     private static final System.Logger LOG = System.getLogger(Shutdown.class.getName());
-    /** SPEC: on SIGTERM the process exits within 10 s; a little is left for the JVM itself. */
+    /** On SIGTERM the process exits within 10 s (README, Command line); a little is left for the JVM itself. */
     public static final Duration BUDGET = Duration.ofMillis(9_500);
     static final int EXIT_HUNG = 1;
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code omni verify proof.json [--public-key HEX]}: checks a proof of inclusion offline (SPEC section 7). */
+/** {@code omni verify proof.json [--public-key HEX]}: checks a proof of inclusion offline (docs/proofs.md). */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks a proof of inclusion offline, without contacting any node.",
                 "Prints 'valid' and exits 0, or prints the reason and exits 1."})

@@ -11,7 +11,7 @@ import omni.kernel.TransferBatch;
  * is one item, framed by the line, so a line that is not a JSON object is one MALFORMED item and the next line
  * is read on. A body with no item at all (empty or only whitespace) is UNPARSEABLE; {@code []} is zero items.
  *
- * <p>Items: exactly the keys of SPEC section 3 (sender, receiver, amount, seq, timestamp, parents required; memo
+ * <p>Items: exactly the keys of docs/transfers.md (sender, receiver, amount, seq, timestamp, parents required; memo
  * and id optional), each once; numbers are plain non-negative integers up to 2^63-1 (no sign, fraction,
  * exponent or leading zero); ids and parents are 64 lowercase hex digits; memo is a string, counted in UTF-8
  * bytes after unescaping. Anything else makes that item MALFORMED. A memo over 128 bytes and a parent count of

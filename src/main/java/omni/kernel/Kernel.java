@@ -30,9 +30,9 @@ public final class Kernel {
      * member owns, so the two counts must be one number, and this is it.
      */
     public static final int PARTITION_COUNT = 271;
-    /** SPEC section 4: a timestamp more than this far ahead of the node's clock is timestamp_in_future. */
+    /** A timestamp more than this far ahead of the node's clock is timestamp_in_future (docs/kernel.md). */
     public static final long TIMESTAMP_AHEAD_MS_MAX = 60_000;
-    /** The issuer's account id (SPEC section 2). */
+    /** The issuer's account id (docs/transfers.md). */
     public static final long ISSUER = 0;
     /**
      * The issuer's balance is kept at or above -(2^63-1): with the sum of balances 0 and every other balance

@@ -1,7 +1,7 @@
 package omni.kernel;
 
 /**
- * The outcome of validating one transfer. Declaration order is the precedence order of SPEC section 4:
+ * The outcome of validating one transfer. Declaration order is the precedence order of docs/kernel.md:
  * when several checks fail, the first one declared wins. {@link #ACCEPTED} and {@link #EXISTS} are success.
  */
 public enum Result {

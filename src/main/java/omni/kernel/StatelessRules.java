@@ -4,7 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
-/** The checks of SPEC section 4 that need only the transfer itself, MALFORMED..ISSUER_REQUIRES_ADMIN. */
+/** The checks of docs/kernel.md that need only the transfer itself, MALFORMED..ISSUER_REQUIRES_ADMIN. */
 final class StatelessRules {
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 

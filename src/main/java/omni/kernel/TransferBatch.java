@@ -11,10 +11,10 @@ import java.util.Arrays;
  * {@link #clear()} makes it empty without freeing its arrays.
  */
 public final class TransferBatch {
-    /** SPEC section 5: at most 10,000 items a request. */
+    /** At most 10,000 items a request (docs/api.md). */
     public static final int ITEM_COUNT_MAX = 10_000;
     public static final int ID_SIZE = 32;
-    /** SPEC section 3: a transfer has 1 to 8 parents; more are kept only to compute the id and reject. */
+    /** A transfer has 1 to 8 parents (docs/transfers.md); more are kept only to compute the id and reject. */
     public static final int PARENT_COUNT_MAX = 8;
     /** The canonical encoding writes the parent count as u8; beyond it an item cannot have an id: malformed. */
     public static final int PARENT_COUNT_ENCODABLE_MAX = 255;
@@ -46,7 +46,7 @@ public final class TransferBatch {
     /** The id sent by the client, if {@code idGiven[i]}. */
     public final boolean[] idGiven = new boolean[ITEM_COUNT_MAX];
     public final byte[] givenId = new byte[ITEM_COUNT_MAX * ID_SIZE];
-    /** The id computed from the fields (SPEC section 3), set by validation. */
+    /** The id computed from the fields (docs/transfers.md), set by validation. */
     public final byte[] id = new byte[ITEM_COUNT_MAX * ID_SIZE];
     /** {@link Result#code()} per item; ingest sets MALFORMED for items it could not read, ACCEPTED otherwise. */
     public final byte[] result = new byte[ITEM_COUNT_MAX];

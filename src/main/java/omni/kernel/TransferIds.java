@@ -5,7 +5,7 @@ import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Transfer ids: SHA-256 over the canonical encoding of SPEC section 3. One instance per thread: it owns a
+ * Transfer ids: SHA-256 over the canonical encoding of docs/transfers.md. One instance per thread: it owns a
  * digest and a scratch buffer so that hashing allocates nothing.
  */
 public final class TransferIds {

@@ -14,7 +14,7 @@ import omni.kernel.TransferBatch;
 
 /**
  * The write pipeline: batch pool, parallel stateless phase, sequencer (the single writer of the
- * {@link Kernel}), group committer, recovery and storage-outage handling (CONTRACT "Data flow and threads").
+ * {@link Kernel}), group committer, recovery and storage-outage handling (docs/engine.md).
  *
  * <pre>
  * request thread: acquire() slot -> fill slot.batch -> execute(): stateless checks -> sequencerQueue
@@ -58,7 +58,7 @@ public final class Engine implements AutoCloseable {
     public static final int READ_BATCH_POOL_SIZE = 4;
     /** How long a request waits for a free slot before answering 503: covers a burst, not an overload. */
     public static final long ACQUIRE_WAIT_MS = 250;
-    /** Storage probe cadence while not ready, and the idle readiness check (issue 4: every second). */
+    /** Storage probe cadence while not ready, and the idle readiness check (every second). */
     public static final long PROBE_INTERVAL_MS = 1_000;
     /**
      * How long a request waits for the pipeline's answer before it answers 503 (never an acknowledgement: the

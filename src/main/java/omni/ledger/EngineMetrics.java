@@ -13,7 +13,7 @@ import io.helidon.metrics.api.Timer;
 import omni.kernel.Result;
 
 /**
- * The pipeline's meters (SPEC section 9). Updated once per request batch or per group commit, never per
+ * The pipeline's meters (docs/observability.md). Updated once per request batch or per group commit, never per
  * transfer: a per-result tally is summed over the batch first and each counter is incremented once.
  */
 final class EngineMetrics {

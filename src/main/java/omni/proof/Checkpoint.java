@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.Set;
 
 /**
- * A sealed checkpoint (SPEC section 7): transfers at positions {@code firstPosition..lastPosition}
+ * A sealed checkpoint (docs/proofs.md): transfers at positions {@code firstPosition..lastPosition}
  * under the Merkle {@code root}, chained to the checkpoint before by {@code prev}, with
  * {@code hash} = SHA-256("OMNI-CP1" || seq u64 || prev || firstPosition u64 || lastPosition u64 ||
  * count u64 || root || timestamp i64) and {@code signature} = Ed25519 over {@code hash}.
@@ -46,7 +46,7 @@ public record Checkpoint(long seq, byte[] prev, long firstPosition, long lastPos
         return new byte[HASH_SIZE];
     }
 
-    /** SHA-256 of the SPEC section 7 hash input of these fields. */
+    /** SHA-256 of the checkpoint hash input of these fields (docs/proofs.md). */
     public static byte[] computeHash(long seq, byte[] prev, long firstPosition, long lastPosition, long count,
                                      byte[] root, long timestamp) {
         requireSize(prev, HASH_SIZE, "prev");

@@ -14,7 +14,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Seals committed transfers into signed, hash-chained checkpoints (SPEC section 7). Every interval, if
+ * Seals committed transfers into signed, hash-chained checkpoints (docs/proofs.md). Every interval, if
  * {@link CheckpointStore#lastPosition()} advanced, it seals positions previous lastPosition + 1 ..
  * lastPosition() (checkpoint 1 starts at 0, genesis), signs the hash with the node key, saves the
  * checkpoint, caches its Merkle levels for proofs, and calls {@code onSealed}.

@@ -12,7 +12,7 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * Strict reading of the JSON objects of SPEC section 7: every field present with the right type, no
+ * Strict reading of the JSON objects of docs/proofs.md: every field present with the right type, no
  * unknown or duplicate field, byte strings as lowercase hex of the exact size, numbers integral and in
  * range. A violation throws {@link IllegalArgumentException} whose message names the field, which the
  * verifier reports as the reason.

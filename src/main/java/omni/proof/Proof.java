@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Set;
 
 /**
- * A proof of inclusion (SPEC section 7):
+ * A proof of inclusion (docs/proofs.md):
  * {@code {"transaction":{...},"id","leafIndex","checkpoint":{...},"auditPath":["hex",...],"publicKey":"hex"}}.
  * The transfer's ledger position is {@code checkpoint.firstPosition + leafIndex}; the audit path runs
  * from the leaf's sibling up to the child of the root (RFC 9162 section 2.1.3.1).

@@ -6,7 +6,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
- * Checks a proof of inclusion offline (SPEC section 7) and says why it is not valid. The checks run in
+ * Checks a proof of inclusion offline (docs/proofs.md) and says why it is not valid. The checks run in
  * the order of {@link Reason}; the first that fails is the answer, so each single tampering maps to
  * one reason: the checkpoint is checked (hash, then signature) before the transfer is checked against it.
  * Stateless and thread-safe. Cost: one Ed25519 verification (JDK EdDSA) plus a few dozen SHA-256.
@@ -112,7 +112,7 @@ public final class ProofVerifier {
         }
         return new Verdict(Reason.CHECKPOINT_INCONSISTENT, "checkpoint seq=" + c.seq() + " firstPosition="
                 + c.firstPosition() + " lastPosition=" + c.lastPosition() + " count=" + c.count()
-                + " breaks the rules of SPEC section 7 (count = last - first + 1; seq 1 starts at 0 with a zero prev)");
+                + " breaks the checkpoint rules (count = last - first + 1; seq 1 starts at 0 with a zero prev)");
     }
 
     private static Verdict checkInclusion(Proof proof, Checkpoint checkpoint, Transfer transfer) {

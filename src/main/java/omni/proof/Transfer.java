@@ -13,7 +13,7 @@ import java.util.HexFormat;
 import java.util.Set;
 
 /**
- * One transfer as a proof carries it (SPEC section 3 fields): {@code parents} holds the parent ids
+ * One transfer as a proof carries it (docs/transfers.md fields): {@code parents} holds the parent ids
  * concatenated, 32 bytes each, in the order the client gave them; {@code memo} is UTF-8 (empty when
  * absent, which encodes the same); {@code id} is the id as stated, which may differ from
  * {@link #computeId()} in a tampered proof.
@@ -70,7 +70,7 @@ public record Transfer(long sender, long receiver, long amount, long seq, long t
         return id.clone();
     }
 
-    /** SHA-256 of the SPEC section 3 canonical encoding of these fields. */
+    /** SHA-256 of the canonical encoding of these fields (docs/transfers.md). */
     public byte[] computeId() {
         byte[] out = new byte[TransferBatch.ID_SIZE];
         new TransferIds().computeId(sender, receiver, amount, seq, timestamp, parents, 0, parentCount(),
@@ -82,7 +82,7 @@ public record Transfer(long sender, long receiver, long amount, long seq, long t
         return MessageDigest.isEqual(computeId(), id);
     }
 
-    /** The fields as SPEC section 3 writes them, without {@code id} (a proof carries it beside). */
+    /** The fields as docs/transfers.md writes them, without {@code id} (a proof carries it beside). */
     public String toJson() {
         return appendJson(new StringBuilder(160 + parents.length * 3 + memo.length * 2)).toString();
     }

@@ -26,7 +26,7 @@ import redis.clients.jedis.resps.StreamEntry;
 
 /** Against real redis-server processes: the shared one on 6379 (never stopped) and private ones the tests stop. */
 class RedisBusTest {
-    /** SPEC: loss of Redis is noticed within 5 s. */
+    /** Loss of Redis is noticed within 5 s (docs/events.md). */
     private static final long DETECTION_MS_MAX = 5_000;
     /** Each outage lasts this long (the issue asks 5-20 s; the short end keeps the suite quick). */
     private static final long OUTAGE_MS = 6_000;

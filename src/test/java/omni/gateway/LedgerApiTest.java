@@ -28,7 +28,7 @@ import omni.kernel.TransferIds;
 import omni.ledger.BatchSlot;
 
 /**
- * The transfer, account and tip API (SPEC section 5) on a node composed as {@code omni serve} composes it, with
+ * The transfer, account and tip API (docs/api.md) on a node composed as {@code omni serve} composes it, with
  * the embedded store: shapes of the answers, the issuer rule, media types, limits, bad ids and bad paging.
  */
 class LedgerApiTest {

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A plain sequential model of SPEC sections 2 to 4, written from the SPEC without any kernel code: HashMaps,
+ * A plain sequential model of docs/transfers.md and docs/kernel.md's validation order, written from those documents without any kernel code: HashMaps,
  * BigInteger arithmetic, its own canonical encoding. Obviously right rather than fast.
  */
 final class ReferenceLedger {

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * One row per result of SPEC section 4 in precedence order, then rows where two failures meet and the earlier
+ * One row per result of docs/kernel.md in precedence order, then rows where two failures meet and the earlier
  * must win. Every row starts from the same state: the issuer (seq 1) gave 1000 to account 1 (position 1),
  * account 1 (seq 1) gave 100 to account 2 (position 2, the only tip). The base item, account 1 giving 10 to
  * account 2 with seq 2 on parent position 2, is accepted; each row changes it.

@@ -23,7 +23,7 @@ import omni.config.Setting;
 import omni.config.Settings;
 
 /**
- * Issue 4 item 4: PostgreSQL behind a TCP proxy that the test cuts under load. Writes answer 503 with
+ * PostgreSQL behind a TCP proxy that the test cuts under load. Writes answer 503 with
  * Retry-After, /health/ready says why, nothing unacknowledged is reported; when the proxy is restored the node
  * turns ready again without a restart, every lost batch resubmitted answers accepted or exists, and the stored
  * ledger is exact.
@@ -98,7 +98,7 @@ class StorageOutageTest {
         }
     }
 
-    /** SPEC section 1: a database unreachable at start leaves the node up, not ready, saying why; no fallback. */
+    /** A database unreachable at start leaves the node up, not ready, saying why; no fallback. */
     @Test
     void aNodeStartedWhileTheDatabaseIsDownTurnsReadyWhenItAnswers() throws Exception {
         String database = TestDatabases.create("outage_start");

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import omni.kernel.Result;
 
-/** The hand-written answer of POST /transactions, byte for byte (SPEC section 5). */
+/** The hand-written answer of POST /transactions, byte for byte (docs/api.md). */
 class TransactionResponseTest {
     @Test
     void encodesEveryKindOfItemInRequestOrder() {

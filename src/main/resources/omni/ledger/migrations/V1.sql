@@ -22,7 +22,7 @@ CREATE TABLE meta (
     value BIGINT       NOT NULL
 );
 
--- Sealed checkpoints (SPEC section 7), one row each, chained by prev.
+-- Sealed checkpoints (docs/proofs.md), one row each, chained by prev.
 CREATE TABLE checkpoints (
     seq            BIGINT PRIMARY KEY,
     prev           BYTEA  NOT NULL,
