@@ -206,7 +206,7 @@ ensure_chromium() {
 }
 
 # The long variants: every randomized or fault test's count raised far past what a 30-minute run allows.
-SOAK_ARGS="-Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50"
+SOAK_ARGS="-Dsim.seeds=100000 -Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50"
 
 run_tests() {
     local extra="${1:-}"
