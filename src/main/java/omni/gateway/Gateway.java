@@ -22,7 +22,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import omni.config.BuildInfo;
 import omni.config.Setting;
 import omni.config.Settings;
-import omni.ledger.BatchSlot;
+import omni.ledger.Ledger;
 import omni.metrics.PrometheusMetrics;
 
 /**
@@ -39,7 +39,7 @@ import omni.metrics.PrometheusMetrics;
  */
 public final class Gateway {
     /** The largest request is a transfer batch, so its body limit bounds every route. */
-    public static final long PAYLOAD_SIZE_MAX = BatchSlot.BODY_SIZE_MAX;
+    public static final long PAYLOAD_SIZE_MAX = Ledger.BODY_SIZE_MAX;
     public static final String API_PREFIX = "/api/v1";
     static final String METRICS_PATH = "/metrics";
     // In-flight requests get this long to finish after readiness turns 503; with the 10 s exit budget it leaves
