@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Metrics;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
@@ -143,7 +141,7 @@ class RedisRepublishTest {
     }
 
     private static double republished() {
-        return Metrics.globalRegistry().getOrCreate(Counter.builder("omni_bus_republished_events_total")).count();
+        return BusMetrics.republishedCounter().count();
     }
 
     private static void waitFor(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {

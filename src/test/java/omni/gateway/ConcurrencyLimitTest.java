@@ -47,7 +47,7 @@ class ConcurrencyLimitTest {
         CompletableFuture<HttpResponse<String>> second = CompletableFuture.supplyAsync(() -> slow(admin));
         assertThat("both slow requests entered", api.slowEntered.await(10, TimeUnit.SECONDS), is(true));
 
-        HttpResponse<String> third = Http.get(base, "/api/v1/node", admin);
+        HttpResponse<String> third = Http.get(base, "/api/v1/test/whoami", admin);
         assertThat(third.body(), third.statusCode(), is(503));
         assertThat(third.headers().firstValue("Retry-After").orElse(""), is("1"));
         assertThat(third.headers().firstValue("Content-Type").orElse(""), is("application/problem+json"));
@@ -56,7 +56,7 @@ class ConcurrencyLimitTest {
         api.slowRelease.countDown();
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode(), is(200));
         assertThat(second.get(10, TimeUnit.SECONDS).statusCode(), is(200));
-        assertThat(Http.get(base, "/api/v1/node", admin).statusCode(), is(200));
+        assertThat(Http.get(base, "/api/v1/test/whoami", admin).statusCode(), is(200));
     }
 
     private HttpResponse<String> slow(String admin) {
