@@ -24,10 +24,10 @@ import omni.config.SettingsException;
 import omni.console.ConsoleService;
 import omni.console.ConsoleSource;
 import omni.console.SecurityHeaders;
-import omni.ledger.ComponentInfo;
 import omni.gateway.EventService;
 import omni.gateway.Gateway;
 import omni.gateway.LedgerApi;
+import omni.ledger.ComponentInfo;
 import omni.ledger.Engine;
 import omni.ledger.EngineTransferLookup;
 import omni.ledger.Ledger;
@@ -35,6 +35,7 @@ import omni.ledger.LocalLedger;
 import omni.ledger.Store;
 import omni.ledger.StoreEventSource;
 import omni.ledger.Stores;
+import omni.metrics.PrometheusMetrics;
 import omni.proof.Checkpointer;
 import omni.proof.LevelCache;
 import omni.proof.NodeKey;
@@ -118,6 +119,8 @@ public final class ServeCommand implements Callable<Integer>, ConfiguredCommand 
      * the store.
      */
     public static Node start(Settings settings, Shutdown shutdown) throws IOException {
+        // First of all, while this is the only thread that registers meters (see PrometheusMetrics).
+        PrometheusMetrics.bindJvmMeters();
         Store store = Stores.create(settings.dbUrl(), settings.string(Setting.DB_USER),
                 settings.string(Setting.DB_PASSWORD), settings.dataDir());
         Engine engine = new Engine(store, settings.ledgerName(), HazelcastPartitioning::partitionOf);

@@ -1,5 +1,6 @@
 package omni.metrics;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -9,8 +10,8 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
@@ -19,7 +20,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
  * {@code GET /metrics}: Helidon's metrics observer over the global registry, in Prometheus text format. Components
  * register their {@code omni_*} meters with {@code Metrics.globalRegistry()} (names in docs/observability.md); this
  * class adds {@code omni_build_info} and the JVM's meters under Micrometer's Prometheus-style names
- * ({@code jvm_memory_used_bytes}, {@code jvm_gc_pause_seconds}, ...), which dashboards for any JVM already query.
+ * ({@code jvm_memory_used_bytes}, {@code jvm_threads_live_threads}, ...), which dashboards for any JVM already query,
+ * and the collectors' counts and times ({@code jvm_gc_collections_total}, {@code jvm_gc_collection_seconds_total}).
  * Helidon's own system meters are not used: their names are camelCase ({@code memory_usedHeap_bytes}), which
  * {@code promtool check metrics} rejects.
  */
@@ -66,6 +68,18 @@ public final class PrometheusMetrics {
                 .tags(List.of(Tag.create("version", version), Tag.create("java", Runtime.version().toString()))));
     }
 
+    /**
+     * Binds the JVM's meters to the global registry, once per process; call it before any other thread registers
+     * a meter. The binders register straight into Micrometer's registry, whose lock they take before Helidon's,
+     * while a meter registered through Helidon takes them the other way round: two threads registering at once,
+     * one each way, deadlock (seen as a node that never finished starting). So every binder registers eagerly,
+     * here, and Micrometer's GC binder, which registers its pause timers later from the JVM's notification
+     * thread, is replaced by counters read from the collectors' own beans.
+     */
+    public static void bindJvmMeters() {
+        bindJvmMeters(Metrics.globalRegistry());
+    }
+
     private static void bindJvmMeters(MeterRegistry registry) {
         JVM_METERS_LOCK.lock();
         try {
@@ -75,8 +89,7 @@ public final class PrometheusMetrics {
             io.micrometer.core.instrument.MeterRegistry micrometer =
                     registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
             new JvmMemoryMetrics().bindTo(micrometer);
-            // Listens to GC notifications for the life of the process, as long as the registry itself lives.
-            new JvmGcMetrics().bindTo(micrometer);
+            registerGcCounters(micrometer);
             new JvmThreadMetrics().bindTo(micrometer);
             new ClassLoaderMetrics().bindTo(micrometer);
             registerCpuUsage(registry);
@@ -84,6 +97,19 @@ public final class PrometheusMetrics {
             jvmMetersBound = true;
         } finally {
             JVM_METERS_LOCK.unlock();
+        }
+    }
+
+    /** Collections and the time spent in them, per collector, as the JVM's own beans count them. */
+    private static void registerGcCounters(io.micrometer.core.instrument.MeterRegistry micrometer) {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            FunctionCounter.builder("jvm.gc.collections", gc, GarbageCollectorMXBean::getCollectionCount)
+                    .tag("gc", gc.getName()).description("Collections by this garbage collector")
+                    .register(micrometer);
+            FunctionCounter.builder("jvm.gc.collection", gc, bean -> bean.getCollectionTime() / 1000.0)
+                    .tag("gc", gc.getName()).baseUnit("seconds")
+                    .description("Time this garbage collector spent collecting (approximate, as the JVM counts it)")
+                    .register(micrometer);
         }
     }
 }

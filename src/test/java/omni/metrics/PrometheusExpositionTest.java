@@ -97,7 +97,8 @@ class PrometheusExpositionTest {
                 "omni_commit_batch_seconds_count", "omni_commit_batch_seconds_sum", "omni_commit_batch_size_bucket",
                 "omni_ingest_bytes_total", "omni_checkpoint_height", "omni_checkpoint_lag_transactions",
                 "omni_bus_connected", "omni_bus_backlog_events", "omni_cluster_members", "omni_partitions_owned",
-                "omni_build_info", "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count"}) {
+                "omni_build_info", "jvm_memory_used_bytes", "jvm_gc_collections_total",
+                "jvm_gc_collection_seconds_total"}) {
             if (!names.contains(name)) {
                 missing.add(name);
             }
