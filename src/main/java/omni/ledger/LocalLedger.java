@@ -91,7 +91,9 @@ public final class LocalLedger implements Ledger {
             if (failure != null) {
                 throw new LedgerUnavailableException(failure);
             }
-            answer.send(slot.response, 0, SubmitAnswer.encode(slot));
+            // Encode first: it may grow the slot's response buffer, and the buffer must be read after that.
+            int size = SubmitAnswer.encode(slot);
+            answer.send(slot.response, 0, size);
         } finally {
             engine.release(slot);
         }

@@ -25,6 +25,18 @@ class BenchCommandTest {
     }
 
     /**
+     * Requests of 2,000 items: their answers outgrow the slot's first response buffer, and each answer must still
+     * be the whole JSON the encoder wrote (the bench parses every one and checks the ledger at the end).
+     */
+    @Test
+    void largeRequestsAnswerWholeJson() throws Exception {
+        String dataDir = Files.createTempDirectory("omni-bench-large").toString();
+        int exit = new CommandLine(new BenchCommand()).execute("--accounts", "40", "--transfers", "4000",
+                "--batch-size", "2000", "--connections", "2", "--data-dir", dataDir, "--seed", "13");
+        assertEquals(0, exit);
+    }
+
+    /**
      * Open loop: 3,000 transfers offered at 6,000/s in batches of 100 over 3 connections are 30 batches on a
      * schedule half a second long, so the run cannot end before the last batch's moment (a closed loop on the
      * embedded store needs a fraction of that); it still checks clean and says how latency was taken.
