@@ -19,9 +19,10 @@ Usage: ./install.sh [COMMAND] [--force]
                 Then run it: dist/omni   (the launcher finds a Java $JAVA_FEATURE_MIN+ itself)
   test          The test suite: starts PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) if they are
                 installed but down (installs them, chromium with chromium-driver for the console's browser tests,
-                and promtool (Debian package prometheus) for the /metrics check, with apt-get when run as root and
-                they are missing), then runs mvn verify: unit and server tests, dependency:analyze, the shaded
-                jar, and the smoke test of dist/omni with that jar.
+                promtool (Debian package prometheus) for the /metrics check and nftables for the network
+                partition test, with apt-get when run as root and they are missing), then runs mvn verify: unit
+                and server tests, dependency:analyze, the shaded jar, the smoke test of dist/omni with that jar
+                and, as root, the cluster's network partition test.
   soak          The long variants of the test suite (many more simulator seeds, kills and fault repetitions);
                 hours, not minutes. Same services as test.
   reliability   Writes the reliability table of the last test run (target/reliability) into README.md.
@@ -205,8 +206,16 @@ ensure_chromium() {
         "install them (apt-get install chromium chromium-driver) or run this as root so that they can be installed"
 }
 
+# The network partition test (ClusterPartitionIT) cuts members off with nftables rules in network namespaces: it
+# needs root and skips itself without root or nft, so nft is installed only where that test can run.
+ensure_nftables() {
+    [[ "$(id -u)" == 0 ]] || return 0
+    command -v nft >/dev/null && return 0
+    apt_install nftables || say "nft is not installed and cannot be: the network partition test will be skipped"
+}
+
 # The long variants: every randomized or fault test's count raised far past what a 30-minute run allows.
-SOAK_ARGS="-Dsim.seeds=100000 -Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50"
+SOAK_ARGS="-Dsim.seeds=100000 -Domni.crash.kills.embedded=50 -Domni.crash.kills.postgres=200 -Domni.fault.redis.kills=50 -Domni.cluster.kills=30 -Domni.cluster.pauses=10"
 
 run_tests() {
     local extra="${1:-}"
@@ -214,6 +223,7 @@ run_tests() {
     ensure_redis
     ensure_promtool
     ensure_chromium
+    ensure_nftables
     setup_build_env
     say "running mvn verify (unit and server tests, shaded jar, launcher smoke test)"
     local started=$SECONDS status=0

@@ -9,8 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
@@ -88,6 +92,10 @@ public final class RedisBus implements EventBus {
     private volatile boolean closing;
     private volatile boolean connected;
     private volatile String detail = "connecting";
+    /** Whether this node is the one that publishes to Redis (in a cluster, the holder of the sealer lease). */
+    private volatile BooleanSupplier publisher = () -> true;
+    /** Bus thread only: this member stood by while another published. */
+    private boolean stoodBy;
     /** Confirmed by Redis; written by the bus thread only. */
     private volatile long publishedPosition;
     private volatile long publishedSeq;
@@ -111,23 +119,32 @@ public final class RedisBus implements EventBus {
 
     /** {@code redisUrl}: {@code redis://[[user]:password@]host:port[/db]}; throws IllegalArgumentException if malformed. */
     public RedisBus(String redisUrl, EventSource source) {
-        this(redisUrl, source, DEFAULT_KEY_PREFIX);
+        this(redisUrl, null, source);
+    }
+
+    /** {@code trust} checks a {@code rediss://} server's certificate (from redis.tls.ca); null = the JVM's trust store. */
+    public RedisBus(String redisUrl, SSLContext trust, EventSource source) {
+        this(redisUrl, trust, source, DEFAULT_KEY_PREFIX, STREAM_ENTRIES_MAX);
     }
 
     /** {@code keyPrefix} replaces {@code omni:} in stream and channel names (tests use their own). */
     public RedisBus(String redisUrl, EventSource source, String keyPrefix) {
-        this(redisUrl, source, keyPrefix, STREAM_ENTRIES_MAX);
+        this(redisUrl, null, source, keyPrefix, STREAM_ENTRIES_MAX);
     }
 
     /** {@code streamEntriesMax} replaces STREAM_ENTRIES_MAX (the benchmark keeps its Redis small). */
     public RedisBus(String redisUrl, EventSource source, String keyPrefix, long streamEntriesMax) {
+        this(redisUrl, null, source, keyPrefix, streamEntriesMax);
+    }
+
+    private RedisBus(String redisUrl, SSLContext trust, EventSource source, String keyPrefix, long streamEntriesMax) {
         if (streamEntriesMax < 1) {
             throw new IllegalArgumentException("stream cap " + streamEntriesMax);
         }
         this.xAddParams = XAddParams.xAddParams().maxLen(streamEntriesMax).approximateTrimming();
         this.republishPositionsMax = streamEntriesMax * ReplayingSubscription.REPLAY_CHUNK_POSITIONS;
         this.republishSeqsMax = streamEntriesMax;
-        this.target = RedisTarget.parse(redisUrl);
+        this.target = RedisTarget.parse(redisUrl, trust);
         this.source = source;
         this.commitStream = keyPrefix + BusEvent.COMMIT_TYPE;
         this.checkpointStream = keyPrefix + BusEvent.CHECKPOINT_TYPE;
@@ -135,6 +152,15 @@ public final class RedisBus implements EventBus {
         this.commitKey = commitStream.getBytes(StandardCharsets.UTF_8);
         this.checkpointKey = checkpointStream.getBytes(StandardCharsets.UTF_8);
         this.thread = Thread.ofPlatform().daemon().name("omni-bus-redis").unstarted(this::run);
+    }
+
+    /**
+     * In a cluster (docs/cluster.md): publish to Redis only while {@code publisher} says so, so that one member at a
+     * time publishes; the others keep their events local. The watermark is the cluster's, in the shared ledger: a
+     * member that becomes the publisher reads it again and continues from it. Set before {@link #start}.
+     */
+    public void publishOnlyWhile(BooleanSupplier publisher) {
+        this.publisher = publisher;
     }
 
     /**
@@ -166,8 +192,12 @@ public final class RedisBus implements EventBus {
         knownPosition = Math.max(knownPosition, source.lastPosition());
         knownSeq = Math.max(knownSeq, source.latestCheckpointSeq());
         // A first start publishes what was announced since start(), even if the ledger could only be read later.
-        publishedPosition = loadWatermark(META_POSITION, Math.min(source.lastPosition(), firstAnnouncedPosition - 1));
-        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, Math.min(source.latestCheckpointSeq(), firstAnnouncedSeq - 1));
+        // A member taking over from another publisher continues from the cluster's watermark, wherever it is.
+        boolean takeover = stoodBy;
+        publishedPosition = loadWatermark(META_POSITION, takeover ? source.lastPosition()
+                : Math.min(source.lastPosition(), firstAnnouncedPosition - 1));
+        publishedSeq = loadWatermark(META_CHECKPOINT_SEQ, takeover ? source.latestCheckpointSeq()
+                : Math.min(source.latestCheckpointSeq(), firstAnnouncedSeq - 1));
         floorPosition = loadFloor(META_FLOOR_POSITION, publishedPosition);
         floorSeq = loadFloor(META_FLOOR_CHECKPOINT_SEQ, publishedSeq);
         persistedPosition = publishedPosition;
@@ -245,6 +275,10 @@ public final class RedisBus implements EventBus {
     private void run() {
         long backoffMs = BACKOFF_MIN_MS;
         while (!closing) {
+            if (!publisher.getAsBoolean()) {
+                standBy();
+                continue;
+            }
             try (Jedis jedis = new Jedis(target.hostAndPort(), target.clientConfig(CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS))) {
                 if (!watermarkLoaded) {
                     loadWatermarks();
@@ -253,7 +287,7 @@ public final class RedisBus implements EventBus {
                 backoffMs = BACKOFF_MIN_MS;
                 pump(jedis);
             } catch (JedisException e) {
-                lost("Redis unreachable: " + reason(e));
+                lost("Redis unreachable: " + redisReason(e));
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException e) {
@@ -278,7 +312,7 @@ public final class RedisBus implements EventBus {
                 current = events;
                 becameConnected(events.replayBacklog());
                 redisLost = false;
-                while (!closing && !events.isClosed() && !redisLost) {
+                while (!closing && !events.isClosed() && !redisLost && publisher.getAsBoolean()) {
                     BusEvent event = events.poll(HEARTBEAT_INTERVAL_MS);
                     if (event == null) {
                         jedis.ping();
@@ -290,12 +324,29 @@ public final class RedisBus implements EventBus {
                     redisLost = lostWhatWasPublished(jedis);
                 }
                 if (!redisLost) {
+                    persistWatermark(true);
                     return;
                 }
             } finally {
                 current = null;
             }
         }
+    }
+
+    /**
+     * Another member publishes: nothing goes to Redis from here, and the watermark is read again (the publisher
+     * moved it) before this member publishes.
+     */
+    private void standBy() {
+        if (connected || !"another member publishes to Redis".equals(detail)) {
+            connected = false;
+            detail = "another member publishes to Redis";
+            local.publishState(state());
+        }
+        watermarkLoaded = false;
+        stoodBy = true;
+        firstAttempt.countDown();
+        sleep(HEARTBEAT_INTERVAL_MS);
     }
 
     /**
@@ -474,6 +525,20 @@ public final class RedisBus implements EventBus {
         } catch (InterruptedException e) {
             return false;
         }
+    }
+
+    /**
+     * {@link #reason} of a failed Redis connection; a TLS handshake that failed (mostly a certificate not trusted or
+     * not for this host) also says which setting decides what is trusted.
+     */
+    private String redisReason(JedisException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLException) {
+                return "TLS handshake failed: " + reason(e) + " (the server's certificate must name "
+                        + target.hostAndPort().getHost() + " and be signed by a CA of redis.tls.ca, or of the JVM's trust store when that is unset)";
+            }
+        }
+        return reason(e);
     }
 
     /** The innermost cause's class and message: what actually failed (Jedis wraps it). Never contains the password. */

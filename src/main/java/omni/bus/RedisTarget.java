@@ -2,6 +2,7 @@ package omni.bus;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import javax.net.ssl.SSLContext;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
@@ -18,17 +19,24 @@ final class RedisTarget {
     private final String user;
     private final String password;
     private final int database;
+    private final SSLContext trust;
 
-    private RedisTarget(String scheme, HostAndPort hostAndPort, String user, String password, int database) {
+    private RedisTarget(String scheme, HostAndPort hostAndPort, String user, String password, int database,
+                        SSLContext trust) {
         this.scheme = scheme;
         this.hostAndPort = hostAndPort;
         this.user = user;
         this.password = password;
         this.database = database;
+        this.trust = trust;
     }
 
-    /** Throws IllegalArgumentException naming OMNI_REDIS_URL and what is wrong (without the password). */
-    static RedisTarget parse(String url) {
+    /**
+     * Throws IllegalArgumentException naming OMNI_REDIS_URL and what is wrong (without the password). A rediss://
+     * server's certificate is checked against {@code trust} (null = the JVM's trust store) and must name the URL's
+     * host: Jedis turns on host name checking whenever it is given no SSL parameters of its own.
+     */
+    static RedisTarget parse(String url, SSLContext trust) {
         URI uri;
         try {
             uri = new URI(url.trim());
@@ -54,7 +62,7 @@ final class RedisTarget {
             }
         }
         return new RedisTarget(scheme, new HostAndPort(uri.getHost(), uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort()),
-                user, password, database(uri.getPath()));
+                user, password, database(uri.getPath()), trust);
     }
 
     private static int database(String path) {
@@ -84,6 +92,9 @@ final class RedisTarget {
                 .clientName("omni-bus")
                 .serverDefaultProtocol()
                 .ssl("rediss".equals(scheme));
+        if (trust != null) {
+            builder.sslSocketFactory(trust.getSocketFactory());
+        }
         if (password != null) {
             builder.user(user).password(password);
         }

@@ -22,9 +22,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.HdrHistogram.Histogram;
+import omni.config.Pem;
 import omni.kernel.Hex;
 import omni.kernel.TransferBatch;
 import omni.kernel.TransferIds;
@@ -47,6 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
     private static final long ACCOUNT_BASE_MIN = 1L << 40;
     /** A 503 is retried after its Retry-After; a run that sees this many in a row stops. */
     private static final int UNAVAILABLE_RETRY_MAX = 120;
+    /** A 429 is waited out this many times in a row before the call fails. */
+    private static final int RATE_LIMITED_RETRY_MAX = 60;
+    /** A member that does not accept a connection within this long is taken for down: the next one is tried. */
+    private static final int CONNECT_TIMEOUT_S = 2;
     /** Upper bound of the latency histogram: a batch slower than a minute is a failure anyway. */
     private static final long LATENCY_US_MAX = 60_000_000L;
     /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
@@ -66,8 +73,19 @@ public final class BenchCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--connections", defaultValue = "8", description = "Concurrent client connections (default ${DEFAULT-VALUE}).")
     int connectionCount;
-    @Option(names = "--url", description = "Node to load, e.g. http://127.0.0.1:18000; without it a node starts in-process.")
-    String url;
+    @Option(names = "--url", split = ",", description = "Node to load, e.g. http://127.0.0.1:18000, or several members "
+            + "of a cluster, comma-separated: connections are spread over them, and a connection whose member fails "
+            + "sends the same request to the next one (a resubmission answers exists); without it a node starts "
+            + "in-process.")
+    List<String> urls;
+    @Option(names = "--independent-items", description = "No item depends on another item of its request: each "
+            + "item's one parent is its connection's last acknowledged transfer, and receivers are other connections'"
+            + " senders. A cluster then sends a request's items to all their owners at once; use it for both runs of "
+            + "a one-member against several-members comparison.")
+    boolean independentItems;
+    @Option(names = "--ca", paramLabel = "FILE", description = "For an https:// --url: PEM certificates to trust "
+            + "instead of the JVM's trust store (e.g. the node's own tls.cert when it is self-signed).")
+    Path caFile;
     @Option(names = "--token", description = "Admin token; shows in process lists, so prefer $OMNI_ADMIN_TOKEN (the default), else <data dir>/admin.token.")
     String token;
     @Option(names = "--data-dir", description = "Data directory of the in-process node, or where admin.token is (default ./omni-data).")
@@ -84,6 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private HttpClient http;
+    /** The API base of every node loaded ({@code .../api/v1}); the first answers the set-up and the check. */
+    private List<String> baseUrls;
     private String baseUrl;
     private String authorization;
 
@@ -95,14 +115,37 @@ public final class BenchCommand implements Callable<Integer> {
                     + " --rate >= 0");
             return 2;
         }
+        if (caFile != null && (urls == null || !urls.stream().allMatch(u -> u.strip().startsWith("https://")))) {
+            err.println("bench: --ca is for an https:// --url");
+            return 2;
+        }
+        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(CONNECT_TIMEOUT_S));
+        if (caFile != null) {
+            try {
+                client.sslContext(Pem.trustContext("--ca", caFile));
+            } catch (IOException e) {
+                err.println("bench: " + e.getMessage());
+                return 2;
+            }
+        }
+        http = client.build();
         long runSeed = seed != null ? seed : System.nanoTime();
-        BenchNode node = url == null ? BenchNode.start(dataDir, dbUrl) : null;
+        BenchNode node = urls == null ? BenchNode.start(dataDir, dbUrl) : null;
         try {
-            baseUrl = (node != null ? node.url() : url).replaceAll("/+$", "") + "/api/v1";
+            baseUrls = (node != null ? List.of(node.url()) : urls).stream()
+                    .map(u -> u.strip().replaceAll("/+$", "") + "/api/v1").toList();
+            baseUrl = baseUrls.get(0);
             authorization = "Bearer " + (node != null ? node.adminToken() : adminToken());
-            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(10)).build();
-            awaitReady(baseUrl.substring(0, baseUrl.length() - "/api/v1".length()));
+            for (String base : baseUrls) {
+                try {
+                    awaitReady(base.substring(0, base.length() - "/api/v1".length()));
+                } catch (SSLException e) {
+                    err.println("bench: TLS with " + base + " failed (" + e.getMessage() + ")"
+                            + (caFile == null ? "; for a self-signed node certificate pass it with --ca FILE" : ""));
+                    return 1;
+                }
+            }
             return run(runSeed);
         } finally {
             if (node != null) {
@@ -115,7 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
         SplittableRandom random = new SplittableRandom(runSeed);
         long accountBase = ACCOUNT_BASE_MIN + random.nextLong(ACCOUNT_BASE_MIN * 1023);
         out.printf(Locale.ROOT, "bench: %s, %d accounts from %d, %d transfers in batches of %d over %d connections, %s, seed %d%n",
-                baseUrl, accountCount, accountBase + 1, transferCount, batchSize, connectionCount,
+                String.join(" ", baseUrls), accountCount, accountBase + 1, transferCount, batchSize, connectionCount,
                 rateTps == 0 ? "closed loop" : "open loop at " + rateTps + " transfers/s", runSeed);
         long issuerBalanceBefore = account(0)[0];
         byte[] lastMintId = mint(accountBase);
@@ -125,9 +168,27 @@ public final class BenchCommand implements Callable<Integer> {
         load.runAll();
         long elapsedNs = System.nanoTime() - startNs;
         err.println();
+        baseUrl = firstReady();
         report(load, elapsedNs);
         reportCommits(commitsBefore, commitMetrics(), elapsedNs);
         return check(load, accountBase, issuerBalanceBefore) && load.failures.get() == 0 ? 0 : 1;
+    }
+
+    /** The first member that answers ready (the one that answered the set-up may have died during the load). */
+    private String firstReady() throws InterruptedException {
+        for (String base : baseUrls) {
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(
+                        base.substring(0, base.length() - "/api/v1".length()) + "/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return base;
+                }
+            } catch (IOException e) {
+                err.println("bench: " + base + " does not answer: " + e);
+            }
+        }
+        throw new IllegalStateException("no member of " + baseUrls + " answers ready");
     }
 
     /** Waits for /health/ready: a node replaying a large ledger answers 503 until it is done. */
@@ -328,10 +389,13 @@ public final class BenchCommand implements Callable<Integer> {
         private byte[] lastId;
         private long lastTimestamp;
         private int nextSender;
+        /** Index into baseUrls of the member this connection sends to; moves on when that member fails. */
+        private int member;
 
         Connection(Load load, int connection) {
             this.load = load;
             this.connection = connection;
+            this.member = connection % baseUrls.size();
             this.random = new SplittableRandom(load.runSeed * 31 + connection);
             this.lastId = load.initialParent;
             this.nextSender = connection;
@@ -346,7 +410,7 @@ public final class BenchCommand implements Callable<Integer> {
                 int count = (int) Math.min(batchSize, before);
                 buildBatch(count);
                 long startNs = scheduledStartNs(batchIndex);
-                String answer = postRetrying(body.buffer, body.size, load);
+                String answer = postRetrying(body.buffer, body.size);
                 latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
                 long[] counts = counts(answer);
                 load.accepted.addAndGet(counts[0]);
@@ -389,47 +453,92 @@ public final class BenchCommand implements Callable<Integer> {
                 if (nextSender >= accountCount) {
                     nextSender = connection;
                 }
-                int receiverIndex = random.nextInt(accountCount - 1);
-                receiverIndex = receiverIndex >= senderIndex ? receiverIndex + 1 : receiverIndex;
+                int receiverIndex = receiverIndex(senderIndex);
                 long sender = load.accountBase + 1 + senderIndex;
                 long receiver = load.accountBase + 1 + receiverIndex;
                 long amount = 1 + random.nextInt(TRANSFER_AMOUNT_MAX);
                 long seq = ++load.seqs[senderIndex];
+                boolean chained = i > 0 && !independentItems;
                 System.arraycopy(lastId, 0, parentScratch, 0, TransferBatch.ID_SIZE);
-                if (i > 0) {
+                if (chained) {
                     System.arraycopy(batchIds, (i - 1) * TransferBatch.ID_SIZE, parentScratch, TransferBatch.ID_SIZE,
                             TransferBatch.ID_SIZE);
                 }
-                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, i == 0 ? 1 : 2,
+                ids.computeId(sender, receiver, amount, seq, timestamp, parentScratch, 0, chained ? 2 : 1,
                         parentScratch, 0, 0, batchIds, i * TransferBatch.ID_SIZE);
-                body.transfer(sender, receiver, amount, seq, timestamp, lastId, 0, i == 0 ? null : batchIds,
+                body.transfer(sender, receiver, amount, seq, timestamp, lastId, 0, chained ? batchIds : null,
                         (i - 1) * TransferBatch.ID_SIZE);
             }
             body.finish();
         }
+
+        /** Any other account; with independent items, one that is no sender of this connection. */
+        private int receiverIndex(int senderIndex) {
+            while (true) {
+                int receiverIndex = random.nextInt(accountCount - 1);
+                receiverIndex = receiverIndex >= senderIndex ? receiverIndex + 1 : receiverIndex;
+                if (!independentItems || connectionCount == 1 || receiverIndex % connectionCount != connection) {
+                    return receiverIndex;
+                }
+            }
+        }
+
+        /**
+         * Sends the batch until a member answers it: a 503 is retried after its Retry-After, on the next member when
+         * there are several; a member that cannot be reached (down, or its answer lost) gets the same batch sent to
+         * the next one, where it answers accepted or, for what did commit, exists.
+         */
+        private String postRetrying(byte[] body, int size) throws IOException, InterruptedException {
+            for (int attempt = 0; ; attempt++) {
+                String base = baseUrls.get(member);
+                HttpResponse<String> response;
+                try {
+                    response = send(HttpRequest.newBuilder(URI.create(base + "/transactions"))
+                            .header("Authorization", authorization).timeout(Duration.ofSeconds(120))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                } catch (IOException e) {
+                    if (baseUrls.size() == 1 || attempt == UNAVAILABLE_RETRY_MAX) {
+                        throw e;
+                    }
+                    load.unavailable.incrementAndGet();
+                    member = (member + 1) % baseUrls.size();
+                    Thread.sleep(100);
+                    continue;
+                }
+                if (response.statusCode() == 200) {
+                    return response.body();
+                }
+                if (response.statusCode() != 503 || attempt == UNAVAILABLE_RETRY_MAX) {
+                    throw new IllegalStateException("POST /transactions to " + base + " answered "
+                            + response.statusCode() + ": " + shorten(response.body()));
+                }
+                load.unavailable.incrementAndGet();
+                member = (member + 1) % baseUrls.size();
+                long retryAfterS = response.headers().firstValueAsLong("Retry-After").orElse(1);
+                Thread.sleep(baseUrls.size() > 1 ? 100 : Math.min(1_000, retryAfterS * 1_000));
+            }
+        }
     }
 
-    private String postRetrying(byte[] body, int size, Load load) throws IOException, InterruptedException {
+    /**
+     * One API call; a 429 (the node's per-token rate, docs/operations.md) is waited out for its Retry-After and sent
+     * again, so the bench measures the ledger, not the rate limit (the check alone reads every account).
+     */
+    private HttpResponse<String> send(HttpRequest request, HttpResponse.BodyHandler<String> handler)
+            throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<String> response = http.send(request("/transactions")
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                return response.body();
+            HttpResponse<String> response = http.send(request, handler);
+            if (response.statusCode() != 429 || attempt == RATE_LIMITED_RETRY_MAX) {
+                return response;
             }
-            if (response.statusCode() != 503 || attempt == UNAVAILABLE_RETRY_MAX) {
-                throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
-                        + shorten(response.body()));
-            }
-            load.unavailable.incrementAndGet();
-            long retryAfterS = response.headers().firstValueAsLong("Retry-After").orElse(1);
-            Thread.sleep(Math.min(1_000, retryAfterS * 1_000));
+            Thread.sleep(1_000 * response.headers().firstValueAsLong("Retry-After").orElse(1));
         }
     }
 
     private String post(byte[] body, int size) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(request("/transactions")
+        HttpResponse<String> response = send(request("/transactions")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
@@ -440,7 +549,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": "
                     + shorten(response.body()));
@@ -455,7 +564,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** {balance, seq, transactions} of an account; zeros when it has none yet (404). */
     private long[] account(long id) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(request("/accounts/" + id).GET().build(),
+        HttpResponse<String> response = send(request("/accounts/" + id).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 404) {
             return new long[3];

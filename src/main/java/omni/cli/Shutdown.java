@@ -79,6 +79,17 @@ public final class Shutdown {
         watchdog.interrupt();
     }
 
+    /** Whether the hooks began to run (a signal, or {@link #abort}). */
+    public boolean started() {
+        return started.get();
+    }
+
+    /** A component cannot go on (logged by the caller): runs the hooks, and the process exits with 1. */
+    public void abort() {
+        clean = false;
+        Thread.ofPlatform().name("omni-shutdown").start(this::run);
+    }
+
     /** Blocks until {@link #run()} has finished; returns the exit code (0 when every hook succeeded). */
     public int await() throws InterruptedException {
         done.await();

@@ -113,9 +113,11 @@ final class Panels {
         int moving = 0;
         for (int i = 0; i < n; i++) {
             ClusterView.Partition p = byId.get(cluster.ring().get(i));
-            boolean isMoving = !active.getOrDefault(p.owner(), false);
+            // No owner: released by one member and not claimed by the next yet.
+            boolean isMoving = p.owner() == null || !active.getOrDefault(p.owner(), false);
             moving += isMoving ? 1 : 0;
-            slices.add(new Views.Slice(p.id(), arc(i, n), colourOf.getOrDefault(p.owner(), 0), p.owner(), isMoving));
+            slices.add(new Views.Slice(p.id(), arc(i, n), p.owner() == null ? 0 : colourOf.getOrDefault(p.owner(), 0),
+                    p.owner() == null ? "none" : p.owner(), isMoving));
         }
         List<Views.MemberRow> rows = new ArrayList<>();
         for (ClusterView.Member m : cluster.members()) {

@@ -7,6 +7,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
@@ -15,6 +16,7 @@ import io.helidon.http.RequestException;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.media.UnsupportedTypeException;
 import io.helidon.http.Status;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -70,6 +72,12 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
                     ? new Problem(413, "Content Too Large", e.getMessage(), 0)
                     : new Problem(400, "Bad Request", e.getMessage(), 0);
         }
+        if (connectionLost(t)) {
+            // The client went away or its connection was closed for a limit (docs/operations.md) while its body
+            // was read: nothing of it was used, and there is no one to read an answer.
+            LOG.log(Level.DEBUG, "connection lost while reading the request to " + req.path().absolute().path(), t);
+            return Problem.ofStatus(400, "the connection ended before the request body did");
+        }
         JsonProcessingException json = jsonCause(t);
         if (json != null) {
             return new Problem(400, "Malformed JSON", json.getOriginalMessage(), 0);
@@ -112,6 +120,15 @@ final class ErrorMapper implements ErrorHandler<Throwable>, DirectHandler {
             return "the request body exceeds " + payloadSizeMax + " bytes";
         }
         return message == null || message.isBlank() ? Status.create(status).reasonPhrase() : message;
+    }
+
+    private static boolean connectionLost(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ServerConnectionException || c instanceof DataReader.InsufficientDataAvailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JsonProcessingException jsonCause(Throwable t) {

@@ -1,6 +1,7 @@
 package omni.gateway;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+
+import javax.net.ssl.SSLContext;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
@@ -20,6 +23,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.observe.ObserveFeature;
 import omni.config.BuildInfo;
+import omni.config.Pem;
 import omni.config.Setting;
 import omni.config.Settings;
 import omni.ledger.Ledger;
@@ -27,7 +31,9 @@ import omni.metrics.PrometheusMetrics;
 
 /**
  * The HTTP front of a node: one Helidon WebServer with health, metrics, OpenAPI, authentication, the concurrency
- * bound, the 8 MiB body bound, one error mapper, and the API services mounted under {@code /api/v1}.
+ * bound, the 8 MiB body bound, the connection limits ({@link ConnectionGuard}), the per-token rate
+ * ({@link RateLimit}), one error mapper, and the API services mounted under {@code /api/v1}. With
+ * {@code tls.cert} and {@code tls.key} it serves HTTPS only, on the same port (docs/operations.md).
  *
  * <pre>{@code
  * Gateway gateway = Gateway.builder(settings)
@@ -59,6 +65,9 @@ public final class Gateway {
     private final Map<String, ReadinessCheck> readinessChecks;
     private final OpenApi openApi;
     private final ConcurrencyLimit limit;
+    private final SSLContext tls;
+    private final ConnectionGuard connections;
+    private final RateLimit rate;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean draining;
     private volatile WebServer server;
@@ -73,6 +82,10 @@ public final class Gateway {
         this.readinessChecks = new LinkedHashMap<>(b.readinessChecks);
         this.openApi = OpenApi.forVersion(BuildInfo.version());
         this.limit = new ConcurrencyLimit(settings.intValue(Setting.HTTP_REQUESTS_CONCURRENT_MAX));
+        this.tls = b.tls;
+        HttpLimits limits = HttpLimits.of(settings);
+        this.connections = new ConnectionGuard(limits);
+        this.rate = new RateLimit(limits.ratePerSecond(), limits.rateBurst());
         // Mounts that need the gateway itself (its token store, node description) are made once it exists.
         b.lateMounts.forEach((path, factory) -> mounts.put(path, factory.apply(this)));
     }
@@ -90,6 +103,27 @@ public final class Gateway {
         return new Builder(settings);
     }
 
+    /**
+     * The gateway's TLS context from {@code tls.cert} and {@code tls.key}, read and checked at once, so that the
+     * node can do it before it starts anything; null when both are unset (plain HTTP). Throws when only one is
+     * set or a file is missing, unreadable, not PEM, expired or not the other's pair; the message names the
+     * setting and the file, never the key's content.
+     */
+    public static SSLContext tlsContext(Settings settings) throws IOException {
+        String cert = settings.string(Setting.TLS_CERT);
+        String key = settings.string(Setting.TLS_KEY);
+        if (cert.isEmpty() && key.isEmpty()) {
+            return null;
+        }
+        if (cert.isEmpty() || key.isEmpty()) {
+            Setting missing = cert.isEmpty() ? Setting.TLS_CERT : Setting.TLS_KEY;
+            Setting given = cert.isEmpty() ? Setting.TLS_KEY : Setting.TLS_CERT;
+            throw new IOException(given.key() + " is set but " + missing.key() + " (" + missing.env()
+                    + ") is not: HTTPS needs both the certificate and its key");
+        }
+        return Pem.serverContext(Setting.TLS_CERT.key(), Path.of(cert), Setting.TLS_KEY.key(), Path.of(key));
+    }
+
     /** Applies routing, limits and error handling to a server builder (start() uses it; so do @ServerTest tests). */
     public void configure(WebServerConfig.Builder server) {
         ErrorMapper errors = new ErrorMapper(routes, PAYLOAD_SIZE_MAX);
@@ -98,6 +132,10 @@ public final class Gateway {
             direct.addHandler(type, errors);
         }
         server.featuresDiscoverServices(false)
+                // The guard is the only HTTP/1.1 selector: a discovered one would be tried first for each connection,
+                // blocking on its first bytes before the guard sees it.
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(connections)
                 .shutdownHook(false)
                 .maxPayloadSize(PAYLOAD_SIZE_MAX)
                 .shutdownGracePeriod(CONNECTION_CLOSE_GRACE)
@@ -107,12 +145,16 @@ public final class Gateway {
                 .addFeature(observe())
                 .addFeature(openApi.feature())
                 .routing(routing -> routing(routing, errors));
+        if (tls != null) {
+            server.tls(t -> t.sslContext(tls));
+        }
     }
 
     private void routing(HttpRouting.Builder routing, ErrorMapper errors) {
         routes.clear();
         routing.addFilter(limit)
-                .addFilter(new AuthFilter(tokens))
+                .addFilter(new AuthFilter(tokens, rate))
+                .addFilter(rate)
                 .error(Throwable.class, errors);
         filters.forEach(routing::addFilter);
         RouteRecorder.register(routing, "/health", routes, List.of(new HealthService(readinessChecks, () -> draining)));
@@ -155,6 +197,11 @@ public final class Gateway {
         return this;
     }
 
+    /** "https" when the gateway serves TLS, else "http": for the URLs a node prints. */
+    public String scheme() {
+        return tls == null ? "http" : "https";
+    }
+
     /** The port actually bound (differs from the setting when that is 0). */
     public int port() {
         WebServer s = server;
@@ -186,6 +233,12 @@ public final class Gateway {
         if (s != null) {
             s.stop();
         }
+        connections.stop();
+    }
+
+    /** Connections the gateway holds open now (refused ones are not counted). */
+    int openConnections() {
+        return connections.openCount();
     }
 
     /** Every route registered by the gateway and the API services (not the non-API mounts such as the console). */
@@ -211,9 +264,16 @@ public final class Gateway {
         private final List<ServerFeature> features = new ArrayList<>();
         private final List<Filter> filters = new ArrayList<>();
         private final Map<String, ReadinessCheck> readinessChecks = new LinkedHashMap<>();
+        private SSLContext tls;
 
         private Builder(Settings settings) {
             this.settings = settings;
+        }
+
+        /** Serves HTTPS only with this context (from {@link #tlsContext}); null, the default, serves plain HTTP. */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
+            return this;
         }
 
         /** API services, mounted under /api/v1 behind authentication; their paths are relative to /api/v1. */

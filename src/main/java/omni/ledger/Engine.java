@@ -73,12 +73,19 @@ public final class Engine implements AutoCloseable {
      * ever. Three probes, a second apart, rule out a one-off.
      */
     static final int REBUILD_FAILURE_COUNT_MAX = 3;
+    /**
+     * A cluster member with no request applies what others committed this often: the delay with which its reads,
+     * events and console follow the cluster while it is idle (a turn with requests catches up first anyway).
+     */
+    static final long CATCH_UP_INTERVAL_MS = 20;
     /** What 503 answers put in Retry-After: the probe cadence, rounded up to whole seconds. */
     public static final int RETRY_AFTER_SECONDS = 1;
     private final Store store;
     private final String ledgerName;
     private final LongToIntFunction partitionOfAccount;
     private final PipelineBounds bounds;
+    /** Null for a node alone; a cluster member's seat at the shared store otherwise (committer-owned). */
+    private final MemberSeat seat;
     private final ArrayBlockingQueue<BatchSlot> freeSlots;
     private final ArrayBlockingQueue<TransferBatch> freeReadBatches;
     /** Written by request threads, read by the sequencer. */
@@ -124,14 +131,28 @@ public final class Engine implements AutoCloseable {
      * @param partitionOfAccount the kernel's shard function, e.g. {@code HazelcastPartitioning::partitionOf}
      */
     public Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount) {
-        this(store, ledgerName, partitionOfAccount, PipelineBounds.PRODUCTION);
+        this(store, ledgerName, partitionOfAccount, PipelineBounds.PRODUCTION, null);
+    }
+
+    /**
+     * A cluster member's engine (docs/cluster.md): every group commit is a fenced turn on {@code role.store()},
+     * and items whose sender's partition this member does not hold are answered {@link Kernel#NOT_HELD}.
+     */
+    public Engine(String ledgerName, LongToIntFunction partitionOfAccount, ClusterRole role) {
+        this(role.store(), ledgerName, partitionOfAccount, PipelineBounds.PRODUCTION, role);
     }
 
     Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount, PipelineBounds bounds) {
+        this(store, ledgerName, partitionOfAccount, bounds, null);
+    }
+
+    private Engine(Store store, String ledgerName, LongToIntFunction partitionOfAccount, PipelineBounds bounds,
+                   ClusterRole role) {
         this.store = store;
         this.ledgerName = ledgerName;
         this.partitionOfAccount = partitionOfAccount;
         this.bounds = bounds;
+        this.seat = role == null ? null : new MemberSeat(role);
         int poolSize = bounds.batchPoolSize();
         freeSlots = new ArrayBlockingQueue<>(poolSize);
         sequencerQueue = new ArrayBlockingQueue<>(poolSize);
@@ -185,6 +206,9 @@ public final class Engine implements AutoCloseable {
         sequencer.join();
         committer.join();
         statelessPool.close();
+        if (seat != null && notReadyReason == null) {
+            releaseAll();
+        }
     }
 
     /** Null while the engine takes writes; else the reason it does not (for /health/ready). */
@@ -219,6 +243,21 @@ public final class Engine implements AutoCloseable {
 
     public Store store() {
         return store;
+    }
+
+    /** Partitions a cluster member holds now ({@code omni_partitions_owned}); all of them for a node alone. */
+    public int heldPartitionCount() {
+        return seat == null ? Kernel.PARTITION_COUNT : seat.heldCount();
+    }
+
+    /** Partitions claimed or released by this member ({@code omni_partition_moves_total}); 0 for a node alone. */
+    public long partitionMoveCount() {
+        return seat == null ? 0 : seat.moves();
+    }
+
+    /** Group commits the fence refused ({@code omni_fenced_commits_total}); 0 for a node alone. */
+    public long fencedCommitCount() {
+        return seat == null ? 0 : seat.fencedCommits();
     }
 
     /** Highest position known durable (0 = genesis only). */
@@ -346,6 +385,13 @@ public final class Engine implements AutoCloseable {
 
     private void sequence(BatchSlot slot) {
         TransferBatch batch = slot.batch;
+        if (seat != null) {
+            // A member validates in its fenced turn, after catching up with what others committed; until then
+            // every item counts towards the group's size.
+            slot.acceptedCount = batch.count;
+            handToCommitter(slot);
+            return;
+        }
         int notHeldCount = kernel.validateStateful(batch);
         // This engine's kernel holds every partition, so no item may come back undecided.
         if (notHeldCount != 0) {
@@ -359,6 +405,10 @@ public final class Engine implements AutoCloseable {
             }
         }
         slot.acceptedCount = acceptedCount;
+        handToCommitter(slot);
+    }
+
+    private void handToCommitter(BatchSlot slot) {
         inCommitCount.incrementAndGet();
         if (!committerQueue.offer(slot)) {
             inCommitCount.decrementAndGet();
@@ -452,6 +502,21 @@ public final class Engine implements AutoCloseable {
         Kernel rebuilt = KernelRebuild.rebuild(store, ledgerName, partitionOfAccount, recoveryScratch);
         long after = rebuilt.nextPosition() - 1;
         byte[] unannounced = null;
+        if (seat != null) {
+            // Other members commit while this one is not ready: what it missed is announced in order, in chunks.
+            seat.reload();
+            kernel = rebuilt;
+            committedPosition = after;
+            kernelStale = false;
+            for (long from = publishedPosition + 1; hadKernel && from <= after; from += COMMIT_TRANSFER_COUNT_MAX) {
+                long to = Math.min(after, from + COMMIT_TRANSFER_COUNT_MAX - 1);
+                byte[] ids = new byte[(int) (to - from + 1) * TransferBatch.ID_SIZE];
+                store.readIds(from, to, ids, 0);
+                publish(from, to, ids);
+            }
+            publishedPosition = after;
+            return;
+        }
         if (hadKernel && after - before > COMMIT_TRANSFER_COUNT_MAX) {
             LOG.severe("storage advanced from position " + before + " to " + after + " during the outage, more than"
                     + " one group commit: another writer on " + store.description() + "? Not announcing them");
@@ -475,8 +540,10 @@ public final class Engine implements AutoCloseable {
 
     private void runCommitter() {
         while (running || !committerQueue.isEmpty() || sequencer.isAlive()) {
-            BatchSlot first = poll(committerQueue);
-            if (first != null) {
+            BatchSlot first = seat == null ? poll(committerQueue) : poll(committerQueue, CATCH_UP_INTERVAL_MS);
+            if (first == null && seat != null) {
+                idleTurn();
+            } else if (first != null) {
                 try {
                     gather(first);
                     commitGroup();
@@ -494,7 +561,15 @@ public final class Engine implements AutoCloseable {
     private void gather(BatchSlot first) {
         group[0] = first;
         groupSize = 1;
-        int transferCount = first.acceptedCount;
+        gatherMore();
+    }
+
+    /** Adds the batches waiting now to the group, up to COMMIT_TRANSFER_COUNT_MAX transfers. */
+    private void gatherMore() {
+        int transferCount = 0;
+        for (int i = 0; i < groupSize; i++) {
+            transferCount += group[i].acceptedCount;
+        }
         while (groupSize < group.length) {
             BatchSlot next = committerQueue.peek();
             if (next == null || transferCount + next.acceptedCount > COMMIT_TRANSFER_COUNT_MAX) {
@@ -509,6 +584,10 @@ public final class Engine implements AutoCloseable {
         String reason = notReadyReason;
         if (reason != null) {
             finishGroup(reason);
+            return;
+        }
+        if (seat != null) {
+            commitMemberGroup();
             return;
         }
         int transferCount = 0;
@@ -527,6 +606,11 @@ public final class Engine implements AutoCloseable {
             }
             metrics.committed(System.nanoTime() - startNs, transferCount);
         }
+        answerGroup(transferCount);
+    }
+
+    /** The group is durable: answer its requests, then tell the commit listener. */
+    private void answerGroup(int transferCount) {
         long firstPosition = committedPosition + 1;
         byte[] ids = transferCount > 0 ? collectIds(groupSize, firstPosition, transferCount) : null;
         committedPosition = firstPosition + transferCount - 1;
@@ -536,6 +620,109 @@ public final class Engine implements AutoCloseable {
         finishGroup(null);
         if (transferCount > 0) {
             publish(firstPosition, firstPosition + transferCount - 1, ids);
+        }
+    }
+
+    // ---- a cluster member's commits: committer thread --------------------------------------------------
+
+    /**
+     * A member's group commit (docs/cluster.md), one fenced turn: with the head lock held, apply what other members
+     * committed since the last turn, follow membership's assignment (release, claim), validate the group against
+     * the caught-up kernel (items of partitions not held answer {@link Kernel#NOT_HELD}), check the fence and
+     * append. Most of the catching up is done before the lock, so the lock is held for what others committed in
+     * the last moment only.
+     */
+    private void commitMemberGroup() {
+        int[] transferCount = {0};
+        long startNs = System.nanoTime();
+        try {
+            catchUp(store.lastPosition());
+            seat.store().fencedTurn(seat.memberId(), turn -> {
+                catchUp(turn.lastPosition());
+                seat.follow(turn);
+                // What arrived while the lock was awaited joins this turn: the lock is the cluster's bottleneck.
+                gatherMore();
+                Kernel k = kernel;
+                for (int i = 0; i < groupSize; i++) {
+                    BatchSlot slot = group[i];
+                    groupBatches[i] = slot.batch;
+                    seat.markNotHeld(slot.batch, k);
+                    k.validateStateful(slot.batch);
+                    slot.acceptedCount = slot.count(Result.ACCEPTED);
+                    transferCount[0] += slot.acceptedCount;
+                }
+                if (transferCount[0] > 0) {
+                    seat.checkFence(turn, groupBatches, groupSize, k);
+                    turn.append(groupBatches, groupSize);
+                }
+            });
+        } catch (StoreException e) {
+            enterOutage(e);
+            finishGroup(notReadyReason);
+            return;
+        } catch (MemberSeat.FencedOutException e) {
+            pipelineFailed(e.getMessage() + "; rebuilding the kernel from storage", e);
+            finishGroup(notReadyReason);
+            return;
+        }
+        if (transferCount[0] > 0) {
+            metrics.committed(System.nanoTime() - startNs, transferCount[0]);
+        }
+        answerGroup(transferCount[0]);
+    }
+
+    /**
+     * No request for a moment: apply what others committed (so that this member's reads, events and console
+     * follow the whole cluster), and take a fenced turn when membership's assignment changed what this member
+     * should hold, so that partitions move while no request comes.
+     */
+    private void idleTurn() {
+        inCommitCount.incrementAndGet();
+        try {
+            if (notReadyReason != null || kernelStale || !running) {
+                return;
+            }
+            catchUp(store.lastPosition());
+            if (seat.assignmentDiffers()) {
+                seat.store().fencedTurn(seat.memberId(), turn -> {
+                    catchUp(turn.lastPosition());
+                    seat.follow(turn);
+                });
+            }
+        } catch (StoreException e) {
+            enterOutage(e);
+        } catch (RuntimeException | Error e) {
+            committerFailed(e);
+        } finally {
+            inCommitCount.decrementAndGet();
+        }
+    }
+
+    /** A member that stops gives its partitions back, so that others claim them at once, not after its lease. */
+    private void releaseAll() {
+        try {
+            seat.store().fencedTurn(seat.memberId(), seat::releaseAll);
+        } catch (StoreException | RuntimeException e) {
+            LOG.log(Level.WARNING, "partitions not released on stop; they move once this member's lease lapsed", e);
+        }
+    }
+
+    /** Applies the transfers other members committed up to {@code lastPosition} and tells the commit listener. */
+    private void catchUp(long lastPosition) throws StoreException {
+        Kernel k = kernel;
+        if (k.nextPosition() > lastPosition) {
+            return;
+        }
+        store.scan(k.nextPosition(), lastPosition, recoveryScratch, chunk -> {
+            k.restore(chunk);
+            long first = chunk.position[0];
+            long last = chunk.position[chunk.count - 1];
+            committedPosition = last;
+            publish(first, last, java.util.Arrays.copyOf(chunk.id, chunk.count * TransferBatch.ID_SIZE));
+        });
+        if (k.nextPosition() != lastPosition + 1) {
+            throw new StoreException("catching up to position " + lastPosition + " on " + store.description()
+                    + " ended at " + (k.nextPosition() - 1));
         }
     }
 
@@ -623,8 +810,12 @@ public final class Engine implements AutoCloseable {
     }
 
     private BatchSlot poll(ArrayBlockingQueue<BatchSlot> queue) {
+        return poll(queue, bounds.probeIntervalMs());
+    }
+
+    private BatchSlot poll(ArrayBlockingQueue<BatchSlot> queue, long timeoutMs) {
         try {
-            return queue.poll(bounds.probeIntervalMs(), TimeUnit.MILLISECONDS);
+            return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;

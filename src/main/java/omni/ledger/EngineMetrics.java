@@ -69,12 +69,17 @@ final class EngineMetrics {
         ingestBytes.increment(bodySize);
     }
 
-    /** Committer thread only: counts the results of a committed (or answered) batch. */
+    /**
+     * Committer thread only: counts the results of a committed (or answered) batch. An item a cluster member did
+     * not hold is not counted: the member that decides it counts it.
+     */
     void answered(BatchSlot slot) {
         byte[] results = slot.batch.result;
         int count = slot.batch.count;
         for (int i = 0; i < count; i++) {
-            tally[results[i]]++;
+            if (results[i] >= 0) {
+                tally[results[i]]++;
+            }
         }
         for (int code = 0; code < tally.length; code++) {
             if (tally[code] != 0) {

@@ -263,26 +263,18 @@ abstract class JdbcStore implements Store {
 
     @Override
     public void append(TransferBatch[] batches, int batchCount) throws StoreException {
-        int rowCount = acceptedCount(batches, batchCount);
-        if (rowCount == 0) {
+        if (acceptedCount(batches, batchCount) == 0) {
             return;
         }
-        long first = firstAcceptedPosition(batches, batchCount);
-        checkContiguous(batches, batchCount, first);
-        String what = "append positions " + first + ".." + (first + rowCount - 1);
+        String what = "append";
         appendLock.lock();
-        try (Connection c = connection(appendPool, what)) {
+        try (Connection c = appendConnection(what)) {
             try {
                 c.setAutoCommit(false);
-                long last = maxPosition(c);
-                if (first != last + 1) {
-                    throw new StoreException(what + " on " + description() + ": the last committed position is "
-                            + last + ", so the next must be " + (last + 1) + "; nothing written");
-                }
-                insertRows(c, batches, batchCount, first, rowCount);
+                appendIn(c, batches, batchCount);
                 c.commit();
                 syncCommitted(c);
-                lastAppendNs = System.nanoTime();
+                appended();
             } catch (SQLException | StoreException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -292,6 +284,40 @@ abstract class JdbcStore implements Store {
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /**
+     * The rows of an append, in the caller's transaction on {@code c}: checks that the accepted items' positions
+     * are contiguous and continue the last committed one, then writes them. Nothing is committed here.
+     */
+    void appendIn(Connection c, TransferBatch[] batches, int batchCount) throws StoreException {
+        int rowCount = acceptedCount(batches, batchCount);
+        if (rowCount == 0) {
+            return;
+        }
+        long first = firstAcceptedPosition(batches, batchCount);
+        checkContiguous(batches, batchCount, first);
+        String what = "append positions " + first + ".." + (first + rowCount - 1);
+        try {
+            long last = maxPosition(c);
+            if (first != last + 1) {
+                throw new StoreException(what + " on " + description() + ": the last committed position is "
+                        + last + ", so the next must be " + (last + 1) + "; nothing written");
+            }
+            insertRows(c, batches, batchCount, first, rowCount);
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    /** The append pool's one connection (see {@link #appendPool}); the caller holds {@link #appendLock}. */
+    Connection appendConnection(String what) throws StoreException {
+        return connection(appendPool, what);
+    }
+
+    /** An append committed: the projector's pacing counts from now. */
+    void appended() {
+        lastAppendNs = System.nanoTime();
     }
 
     static int acceptedCount(TransferBatch[] batches, int batchCount) {

@@ -14,6 +14,7 @@ import omni.ingest.IngestOutcome;
 import omni.ingest.JsonIngest;
 import omni.kernel.AccountState;
 import omni.kernel.Kernel;
+import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 import omni.proof.Checkpoint;
 import omni.proof.CheckpointStore;
@@ -47,9 +48,10 @@ public final class LocalLedger implements Ledger {
      * @param nodeId  host:port of the gateway, asked on every call (the port is known once the gateway listens)
      * @param storage asked on every call, so it may carry live state
      * @param bus     asked on every call (connected, backlog)
+     * @param cluster the cluster as this node sees it ({@link ClusterSource#single} for a node alone)
      */
-    public record Identity(String ledgerName, String clusterName, Supplier<String> nodeId,
-                           Supplier<ComponentInfo> storage, Supplier<ComponentInfo> bus) {
+    public record Identity(String ledgerName, Supplier<String> nodeId, Supplier<ComponentInfo> storage,
+                           Supplier<ComponentInfo> bus, ClusterSource cluster) {
     }
 
     /**
@@ -72,21 +74,12 @@ public final class LocalLedger implements Ledger {
     @Override
     public void submit(InputStream body, long declaredSize, boolean ndjson, boolean issuerAllowed, AnswerSink answer)
             throws IOException {
-        if (declaredSize > BODY_SIZE_MAX) {
-            throw tooLarge("the body has " + declaredSize + " bytes");
-        }
+        checkDeclaredSize(declaredSize);
         BatchSlot slot = acquireSlot();
         try {
             readBody(body, slot);
             engine.ingested(slot.bodySize);
-            IngestOutcome outcome = JsonIngest.parse(slot.body, slot.bodySize, ndjson, slot.batch);
-            if (outcome == IngestOutcome.UNPARSEABLE) {
-                throw new RequestRefusedException(RequestRefusedException.Reason.UNPARSEABLE,
-                        "the body is not " + (ndjson ? "NDJSON" : "JSON"));
-            }
-            if (outcome == IngestOutcome.TOO_MANY_ITEMS) {
-                throw tooLarge("more than " + TransferBatch.ITEM_COUNT_MAX + " items");
-            }
+            parse(slot, ndjson);
             String failure = engine.execute(slot, issuerAllowed);
             if (failure != null) {
                 throw new LedgerUnavailableException(failure);
@@ -96,6 +89,84 @@ public final class LocalLedger implements Ledger {
             answer.send(slot.response, 0, size);
         } finally {
             engine.release(slot);
+        }
+    }
+
+    /**
+     * Validates and commits items that another member read from a client's request and forwarded here, its
+     * owner by the owner table (docs/cluster.md, "Forwarding"): NDJSON of well-formed items, in the order they
+     * must be validated. Writes the {@link ForwardedAnswer}. This member decides the longest prefix of items whose
+     * sender partitions its kernel holds; the first item of a partition it does not hold, and every item after it,
+     * is answered not held (the forwarder refreshes the owners and routes them again), since a later item may
+     * depend on it and must not be decided without it. The engine answers not held, too, for an item whose
+     * partition moved away between this check and its validation.
+     *
+     * @throws RequestRefusedException the body is not NDJSON of well-formed items, or too large; nothing changed
+     * @throws LedgerUnavailableException nothing of it was acknowledged; retry later
+     */
+    public void submitForwarded(InputStream body, long declaredSize, boolean issuerAllowed, AnswerSink answer)
+            throws IOException {
+        checkDeclaredSize(declaredSize);
+        BatchSlot slot = acquireSlot();
+        try {
+            readBody(body, slot);
+            engine.ingested(slot.bodySize);
+            parse(slot, true);
+            TransferBatch batch = slot.batch;
+            if (slot.count(Result.MALFORMED) > 0) {
+                throw new RequestRefusedException(RequestRefusedException.Reason.UNPARSEABLE,
+                        "a forwarded body holds only well-formed items; " + slot.count(Result.MALFORMED)
+                                + " of " + batch.count + " are malformed");
+            }
+            int totalCount = batch.count;
+            int heldCount = heldPrefixCount(batch);
+            batch.count = heldCount;
+            if (heldCount > 0) {
+                String failure = engine.execute(slot, issuerAllowed);
+                if (failure != null) {
+                    throw new LedgerUnavailableException(failure);
+                }
+            }
+            int size = ForwardedAnswer.encode(slot, heldCount, totalCount);
+            answer.send(slot.response, 0, size);
+        } finally {
+            engine.release(slot);
+        }
+    }
+
+    /** How many items from the first have a sender partition that this member's kernel holds. */
+    private int heldPrefixCount(TransferBatch batch) {
+        Kernel kernel = kernel();
+        for (int i = 0; i < batch.count; i++) {
+            if (!kernel.holdsPartition(kernel.partitionOf(batch.sender[i]))) {
+                return i;
+            }
+        }
+        return batch.count;
+    }
+
+    /** Whether this member's kernel holds the partition of {@code account} (every partition in a node alone). */
+    public boolean holdsAccount(long account) {
+        Kernel kernel = kernel();
+        return kernel.holdsPartition(kernel.partitionOf(account));
+    }
+
+    /** Refuses a body whose announced size is over {@link #BODY_SIZE_MAX} before reading any of it. */
+    public static void checkDeclaredSize(long declaredSize) {
+        if (declaredSize > BODY_SIZE_MAX) {
+            throw tooLarge("the body has " + declaredSize + " bytes");
+        }
+    }
+
+    /** Parses the body in the slot into its batch; refuses one that is unparseable or holds too many items. */
+    public static void parse(BatchSlot slot, boolean ndjson) {
+        IngestOutcome outcome = JsonIngest.parse(slot.body, slot.bodySize, ndjson, slot.batch);
+        if (outcome == IngestOutcome.UNPARSEABLE) {
+            throw new RequestRefusedException(RequestRefusedException.Reason.UNPARSEABLE,
+                    "the body is not " + (ndjson ? "NDJSON" : "JSON"));
+        }
+        if (outcome == IngestOutcome.TOO_MANY_ITEMS) {
+            throw tooLarge("more than " + TransferBatch.ITEM_COUNT_MAX + " items");
         }
     }
 
@@ -114,7 +185,7 @@ public final class LocalLedger implements Ledger {
     }
 
     /** Reads the body into the slot's reused buffer, refusing it beyond {@link #BODY_SIZE_MAX}. */
-    private static void readBody(InputStream in, BatchSlot slot) throws IOException {
+    public static void readBody(InputStream in, BatchSlot slot) throws IOException {
         int size = 0;
         while (true) {
             if (size == slot.body.length) {
@@ -179,8 +250,17 @@ public final class LocalLedger implements Ledger {
         if (limit < 1 || beforePosition < 0) {
             throw new IllegalArgumentException("history page of limit " + limit + " before " + beforePosition);
         }
-        if (account(account) == null) {
-            return null;
+        return account(account) == null ? null : storedHistory(account, limit, beforePosition);
+    }
+
+    /**
+     * {@link #history} without asking this member's kernel whether the account was ever used: a cluster member
+     * that does not hold the account's partition asks its owner that, and reads the history from the storage
+     * every member shares. An account never used has an empty page here.
+     */
+    public HistoryPage storedHistory(long account, int limit, long beforePosition) {
+        if (limit < 1 || beforePosition < 0) {
+            throw new IllegalArgumentException("history page of limit " + limit + " before " + beforePosition);
         }
         long[] positions = new long[limit];
         List<TransferView> transfers = new ArrayList<>(limit);
@@ -303,18 +383,13 @@ public final class LocalLedger implements Ledger {
     @Override
     public NodeView node() {
         return new NodeView(identity.nodeId().get(), BuildInfo.version(), identity.ledgerName(),
-                HexFormat.of().formatHex(publicKey), identity.storage().get(), identity.bus().get(), clusterInfo());
-    }
-
-    /** A node alone is a cluster of one member that needs no discovery. */
-    private static ComponentInfo clusterInfo() {
-        return new ComponentInfo("single", "this node", true, "single member");
+                HexFormat.of().formatHex(publicKey), identity.storage().get(), identity.bus().get(),
+                identity.cluster().info());
     }
 
     @Override
     public ClusterView cluster() {
-        String nodeId = identity.nodeId().get();
-        return ClusterView.singleMember(identity.clusterName(), nodeId, nodeId, Kernel.PARTITION_COUNT);
+        return identity.cluster().view();
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.Properties;
  * {@code transfers} inside one transaction with {@code synchronous_commit = on}; scan is one binary
  * COPY out. See the notes for the measured rates against INSERT batches and text COPY.
  */
-public final class PostgresStore extends JdbcStore {
+public final class PostgresStore extends JdbcStore implements SharedStore {
     /** Committer, projector, checkpointer and a few concurrent readers; six members of a cluster stay far
      *  below PostgreSQL's default max_connections of 100. */
     static final int POOL_SIZE = 8;
@@ -35,6 +35,7 @@ public final class PostgresStore extends JdbcStore {
     private final String password;
     private final String description;
     private final PgBinaryCopy copyWriter = new PgBinaryCopy();
+    private final ClusterTables cluster = new ClusterTables(this);
 
     /** {@code url}: {@code jdbc:postgresql://host:port/db} (a {@code postgresql://} URL is accepted too). */
     public PostgresStore(String url, String user, String password) {
@@ -103,6 +104,46 @@ public final class PostgresStore extends JdbcStore {
         // Durable on return from commit, whatever the server's default says.
         config.setConnectionInitSql("SET synchronous_commit = on");
         return config;
+    }
+
+    @Override
+    public void fencedTurn(String memberId, FencedTurn turn) throws StoreException {
+        cluster.fencedTurn(memberId, turn);
+    }
+
+    @Override
+    public void registerMember(String memberId, String apiUrl, long leaseMs) throws StoreException {
+        cluster.registerMember(memberId, apiUrl, leaseMs);
+    }
+
+    @Override
+    public boolean renewMember(String memberId, long leaseMs) throws StoreException {
+        return cluster.renewMember(memberId, leaseMs);
+    }
+
+    @Override
+    public int endStalledTurns(String memberId) throws StoreException {
+        return cluster.endStalledTurns(memberId);
+    }
+
+    @Override
+    public long acquireLease(String name, String memberId, long leaseMs) throws StoreException {
+        return cluster.acquireLease(name, memberId, leaseMs);
+    }
+
+    @Override
+    public byte[] adoptPublicKey(byte[] publicKey) throws StoreException {
+        return cluster.adoptPublicKey(publicKey);
+    }
+
+    @Override
+    public java.util.List<PartitionOwner> partitionOwners() throws StoreException {
+        return cluster.partitionOwners();
+    }
+
+    @Override
+    public java.util.List<MemberLease> members() throws StoreException {
+        return cluster.members();
     }
 
     @Override

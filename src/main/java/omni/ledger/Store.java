@@ -41,7 +41,8 @@ public interface Store extends CheckpointStore, AutoCloseable {
 
     /**
      * Committed transfers with positions in [from, to] in position order, delivered in chunks of at most
-     * TransferBatch.ITEM_COUNT_MAX (batch.position, batch.id and all fields set, result ACCEPTED).
+     * TransferBatch.ITEM_COUNT_MAX (batch.position, batch.id and all fields set, result ACCEPTED). Several scans
+     * may run at once on different threads (recovery reads ranges in parallel).
      */
     void scan(long fromPosition, long toPosition, TransferBatch scratch, ScanConsumer consumer) throws StoreException;
 

@@ -4,14 +4,18 @@ import java.nio.charset.StandardCharsets;
 
 import omni.ingest.JsonIngest;
 import omni.kernel.Hex;
+import omni.kernel.Kernel;
 import omni.kernel.Result;
 import omni.kernel.TransferBatch;
 
 /**
  * The answer of a submit, {@code {"accepted":n,"rejected":m,"results":[...]}}, written byte by byte into the
- * slot's reused response buffer: no object per transfer, since a request may hold 10,000 of them.
+ * slot's reused response buffer: no object per transfer, since a request may hold 10,000 of them. Written by
+ * {@link LocalLedger} and by a cluster member that forwarded the items to their owners and gathered the results
+ * into its own slot; either way every item holds a {@link Result}: the internal {@link Kernel#NOT_HELD} never
+ * reaches a client.
  */
-final class SubmitAnswer {
+public final class SubmitAnswer {
     private static final byte[][] RESULT_FIELDS = new byte[Result.values().length][];
     /** The longest item of the answer: index, 64-hex id, longest result name, position, punctuation. */
     private static final int RESPONSE_ITEM_SIZE_MAX = 200;
@@ -31,7 +35,7 @@ final class SubmitAnswer {
      * (accepted and exists), so accepted + rejected is the item count. Items have {@code id} unless malformed,
      * and {@code position} when they succeeded.
      */
-    static int encode(BatchSlot slot) {
+    public static int encode(BatchSlot slot) {
         TransferBatch batch = slot.batch;
         slot.ensureResponseCapacity(64 + batch.count * RESPONSE_ITEM_SIZE_MAX);
         byte[] out = slot.response;
@@ -49,6 +53,9 @@ final class SubmitAnswer {
 
     private static int encodeItem(TransferBatch batch, int i, byte[] out, int p) {
         int code = batch.result[i];
+        if (code < 0 || code >= RESULT_FIELDS.length) {
+            throw new IllegalStateException("item " + i + " has the internal result " + code + " in a client answer");
+        }
         p = put(out, p, "{\"index\":");
         p = putLong(out, p, i);
         if (code != Result.MALFORMED.code()) {

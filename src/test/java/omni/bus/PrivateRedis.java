@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import omni.config.Pem;
+import omni.config.TestCertificates;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -20,13 +23,32 @@ final class PrivateRedis implements AutoCloseable {
     private final Path dir;
     private final String password;
     private final boolean persistent;
+    /** With TLS only: the server's certificate and key, and what its clients trust; null for plain TCP. */
+    private final TestCertificates.Server tls;
+    private final SSLContext trust;
     private Process process;
 
     private PrivateRedis(int port, Path dir, String password, boolean persistent) {
+        this(port, dir, password, persistent, null, null);
+    }
+
+    private PrivateRedis(int port, Path dir, String password, boolean persistent, TestCertificates.Server tls,
+                         SSLContext trust) {
         this.port = port;
         this.dir = dir;
         this.password = password;
         this.persistent = persistent;
+        this.tls = tls;
+        this.trust = trust;
+    }
+
+    /**
+     * A server that speaks only TLS ({@code --port 0 --tls-port}), presenting {@code server}'s certificate and not
+     * asking clients for one; its own client trusts {@code ca}. Not started.
+     */
+    static PrivateRedis withTls(TestCertificates.Server server, Path ca) throws IOException {
+        return new PrivateRedis(freePort(), Files.createTempDirectory("omni-redis-tls-"), null, false, server,
+                Pem.trustContext("test CA", ca));
     }
 
     /** A Redis as a cache is usually run: no append-only file, no snapshots, so a restart comes back empty. */
@@ -44,9 +66,15 @@ final class PrivateRedis implements AutoCloseable {
         return new PrivateRedis(freePort(), Files.createTempDirectory("omni-redis-"), password, true);
     }
 
-    /** A client of this server (authenticated when it has a password). */
+    /** A client of this server (authenticated when it has a password, over TLS when it speaks TLS). */
+    @SuppressWarnings("deprecation") // sslSocketFactory: as RedisTarget gives Jedis its trust
     Jedis client() {
-        return client(port, password);
+        if (tls == null) {
+            return client(port, password);
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder()
+                .serverDefaultProtocol().timeoutMillis(2_000).ssl(true).sslSocketFactory(trust.getSocketFactory())
+                .build());
     }
 
     /** A test client of the Redis on {@code port} on this machine (the shared one is 6379). */
@@ -66,16 +94,20 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     String url() {
-        return "redis://127.0.0.1:" + port;
+        return (tls == null ? "redis://" : "rediss://") + "127.0.0.1:" + port;
     }
 
     /** Starts redis-server and waits until it answers PING (at most 10 s). */
     void start() throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-server",
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", persistent ? "yes" : "no",
+                "--port", tls == null ? Integer.toString(port) : "0", "--bind", "127.0.0.1", "--save", "", "--appendonly", persistent ? "yes" : "no",
                 "--appendfsync", "always", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()));
         if (password != null) {
             command.addAll(java.util.List.of("--requirepass", password));
+        }
+        if (tls != null) {
+            command.addAll(java.util.List.of("--tls-port", Integer.toString(port), "--tls-cert-file", tls.chain().toString(),
+                    "--tls-key-file", tls.key().toString(), "--tls-auth-clients", "no"));
         }
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
         long deadline = System.currentTimeMillis() + 10_000;

@@ -20,7 +20,7 @@ class RedisTargetTest {
             "rediss://omni:pa55word@cache.local:6380, rediss://cache.local:6380",
     })
     void displaysTheTargetWithoutCredentials(String url, String display) {
-        RedisTarget target = RedisTarget.parse(url);
+        RedisTarget target = RedisTarget.parse(url, null);
         assertThat(target.display(), is(display));
         assertThat(target.toString(), not(containsString("pa55word")));
     }
@@ -33,7 +33,7 @@ class RedisTargetTest {
             "'redis://h:1 2',             not a URL",
     })
     void rejectsMalformedUrlsNamingTheSettingButNotThePassword(String url, String complaint) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisTarget.parse(url));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisTarget.parse(url, null));
         assertThat(e.getMessage(), containsString("OMNI_REDIS_URL"));
         assertThat(e.getMessage(), containsString(complaint));
         assertThat(e.getMessage(), not(containsString("pa55word")));

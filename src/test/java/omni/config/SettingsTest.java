@@ -38,6 +38,8 @@ class SettingsTest {
         assertThat(s.intValue(Setting.CLUSTER_PORT), is(5701));
         assertThat(s.bool(Setting.CLUSTER_MULTICAST), is(false));
         assertThat(s.list(Setting.CLUSTER_MEMBERS), is(empty()));
+        assertThat(s.string(Setting.CLUSTER_INTERFACE), is(""));
+        assertThat(s.intValue(Setting.CLUSTER_HEARTBEAT_TIMEOUT_S), is(5));
         assertThat(s.intValue(Setting.CHECKPOINT_INTERVAL_MS), is(1000));
         assertThat(s.source(Setting.HTTP_PORT), is(Settings.Source.DEFAULT));
     }
@@ -83,6 +85,13 @@ class SettingsTest {
             "CHECKPOINT_INTERVAL_MS|0|checkpoint.interval.ms",
             "CLUSTER_MULTICAST|yes|cluster.multicast",
             "CLUSTER_MEMBERS|a:1,b|cluster.members",
+            "CLUSTER_INTERFACE|0.0.0.0|cluster.interface",
+            "CLUSTER_INTERFACE|239.1.2.3|cluster.interface",
+            "CLUSTER_INTERFACE|10.0.0.256|cluster.interface",
+            "CLUSTER_INTERFACE|node-1.example|cluster.interface",
+            "CLUSTER_INTERFACE|::1|cluster.interface",
+            "CLUSTER_HEARTBEAT_TIMEOUT_S|1|cluster.heartbeat.timeout.s",
+            "CLUSTER_HEARTBEAT_TIMEOUT_S|121|cluster.heartbeat.timeout.s",
             "DB_URL|postgres://x/y|db.url",
             "REDIS_URL|http://x|redis.url",
             "LEDGER_NAME|has space|ledger.name",

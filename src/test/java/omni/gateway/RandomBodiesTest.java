@@ -45,8 +45,11 @@ class RandomBodiesTest {
     @BeforeAll
     static void start() throws Exception {
         shutdown = new Shutdown();
+        // Thousands of bodies and state reads arrive faster than the default rate limit allows; a 429 changes
+        // nothing either, but this test is about what each body does, and HttpLimitsTest covers the limit.
         Settings settings = Settings.of(Map.of(Setting.HTTP_HOST, "127.0.0.1", Setting.HTTP_PORT, "0",
-                Setting.DATA_DIR, Files.createTempDirectory("omni-random").toString(), Setting.ADMIN_TOKEN, ADMIN));
+                Setting.DATA_DIR, Files.createTempDirectory("omni-random").toString(), Setting.ADMIN_TOKEN, ADMIN,
+                Setting.HTTP_RATE_PER_SECOND, "1000000", Setting.HTTP_RATE_BURST, "10000000"));
         ServeCommand.Node node = ServeCommand.start(settings, shutdown);
         base = "http://127.0.0.1:" + node.gateway().port();
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -3,6 +3,7 @@ package omni.gateway;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.http.HttpRules;
@@ -14,6 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
 final class TestApiService implements HttpService {
     final CountDownLatch slowEntered;
     final CountDownLatch slowRelease = new CountDownLatch(1);
+    /** Bodies /test/commit read to their end: what a write route would have committed. */
+    final AtomicInteger commits = new AtomicInteger();
 
     /** @param slowRequests how many /test/slow requests the test will wait for with {@link #slowEntered} */
     TestApiService(int slowRequests) {
@@ -23,6 +26,11 @@ final class TestApiService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/test/echo", this::echo);
+        rules.post("/test/commit", (req, res) -> {
+            byte[] body = req.content().as(byte[].class);
+            commits.incrementAndGet();
+            Json.send(res, 200, Map.of("bytes", body.length));
+        });
         rules.get("/test/boom", this::boom);
         rules.get("/test/whoami", this::whoami);
         rules.get("/test/slow", this::slow);

@@ -3,6 +3,7 @@ package omni.gateway;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import omni.ledger.ClusterSource;
 import omni.ledger.ComponentInfo;
 import omni.ledger.EngineTransferLookup;
 import omni.ledger.Engine;
@@ -28,9 +29,10 @@ final class TestLedgers {
     static LocalLedger of(Engine engine, Store store, CheckpointStore checkpoints, TransferLookup proofLookup,
                           NodeKey key) {
         LevelCache levels = new LevelCache(checkpoints, LevelCache.BYTES_MAX_DEFAULT);
-        LocalLedger.Identity identity = new LocalLedger.Identity("omni", "omni", () -> "127.0.0.1:0",
+        LocalLedger.Identity identity = new LocalLedger.Identity("omni", () -> "127.0.0.1:0",
                 () -> new ComponentInfo(store.kind(), "test", false, store.description()),
-                () -> new ComponentInfo("in-process", "this process", false, "in-process bus"));
+                () -> new ComponentInfo("in-process", "this process", false, "in-process bus"),
+                ClusterSource.single("omni", () -> "127.0.0.1:0"));
         return new LocalLedger(engine, checkpoints, proofLookup, new Prover(checkpoints, levels, key.publicKey()),
                 key.publicKey(), identity);
     }

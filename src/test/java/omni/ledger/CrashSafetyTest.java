@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import omni.cluster.MemberProcess;
+
 /**
  * Under load from concurrent clients, {@code kill -9} the server at a seeded random moment and start it again on
  * the same storage, {@link #EMBEDDED_KILL_COUNT} times on the embedded store and {@link #POSTGRES_KILL_COUNT}
@@ -35,7 +37,7 @@ class CrashSafetyTest {
     @AfterEach
     void killNode() throws InterruptedException {
         if (node != null) {
-            node.kill();
+            node.close();
         }
     }
 
@@ -66,7 +68,7 @@ class CrashSafetyTest {
 
     private LedgerClient client;
     /** The node process of the moment; killed after each test whatever its outcome. */
-    private NodeProcess node;
+    private MemberProcess node;
     private List<LedgerClient.Worker> workers;
     private final AtomicReference<Throwable> loadFailure = new AtomicReference<>();
 
@@ -85,7 +87,7 @@ class CrashSafetyTest {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
-        node = NodeProcess.start(dataDir, dbUrl, token, "node-0.log");
+        node = MemberProcess.start(dataDir, dbUrl, token);
         node.awaitReady();
         client = new LedgerClient(node.url(), token, 1_000, ACCOUNT_COUNT);
         client.mint();
@@ -106,9 +108,7 @@ class CrashSafetyTest {
             if (loadFailure.get() != null) {
                 throw new AssertionError("a client failed during kill " + kill, loadFailure.get());
             }
-            node = NodeProcess.start(dataDir, dbUrl, token, "node-" + kill + ".log");
-            node.awaitReady();
-            client.baseUrl = node.url();
+            node.restart();
             resubmitUnacknowledged(killSeed);
             assertEquals(0, client.balanceSum(), "balances of the issuer and every account after kill " + kill);
             System.out.println("kill " + kill + ": " + client.acknowledged.size() + " transfers acknowledged so far");

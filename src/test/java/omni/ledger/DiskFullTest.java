@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 import omni.ReliabilityLog;
+import omni.cluster.MemberProcess;
 
 /**
  * The disk of the data directory fills up under load: the embedded store's directory is a small tmpfs of the
@@ -49,13 +50,13 @@ class DiskFullTest {
         System.out.println("DiskFullTest seed=" + seed);
         Path mount = Files.createTempDirectory("omni-disk-full");
         run("mount", "-t", "tmpfs", "-o", "size=" + TMPFS_MB + "m", "tmpfs", mount.toString());
-        NodeProcess node = null;
+        MemberProcess node = null;
         try {
             Path dataDir = Files.createDirectories(mount.resolve("data"));
             byte[] secret = new byte[32];
             new SplittableRandom(seed).nextBytes(secret);
             String token = HexFormat.of().formatHex(secret);
-            node = NodeProcess.start(dataDir, null, token, "node-0.log");
+            node = MemberProcess.start(dataDir, null, token);
             node.awaitReady();
             LedgerClient client = new LedgerClient(node.url(), token, 5_000, ACCOUNT_COUNT);
             client.mint();
@@ -64,7 +65,7 @@ class DiskFullTest {
             Thread.sleep(1_000);
             Path ballast = mount.resolve("ballast");
             long ballastBytes = fill(ballast);
-            String reason = awaitReadiness(client, 503);
+            String reason = awaitReadiness(client, 503, node);
             assertThat("readiness names the cause", reason, org.hamcrest.Matchers.containsString(NO_SPACE));
             long acknowledgedAtFull = acknowledged(client);
             long refusedBefore = unavailableCount.get();
@@ -83,9 +84,7 @@ class DiskFullTest {
             // store it closed, so a node that recovers in place is not promised; see docs/reliability.md).
             Files.delete(ballast);
             node.stop();
-            node = NodeProcess.start(dataDir, null, token, "node-1.log");
-            node.awaitReady();
-            client.baseUrl = node.url();
+            node.restart();
             for (LedgerClient.Worker worker : workers) {
                 if (worker.hasPending()) {
                     assertEquals(LedgerClient.Outcome.ACKNOWLEDGED, worker.send(BATCH_SIZE, new SplittableRandom(seed)));
@@ -105,7 +104,7 @@ class DiskFullTest {
         } finally {
             stop.set(true);
             if (node != null) {
-                node.kill();
+                node.close();
             }
             run("umount", "-l", mount.toString());
             Files.deleteIfExists(mount);
@@ -164,13 +163,19 @@ class DiskFullTest {
         return threads;
     }
 
-    /** Polls /health/ready until it answers {@code status}; returns its body. */
-    private static String awaitReadiness(LedgerClient client, int status) throws Exception {
+    /**
+     * Polls /health/ready until it answers {@code status}; returns its body. Fails at once if a client failed (the
+     * disk then fills no further), or after STATE_WAIT_MS, with what the clients and the node were doing.
+     */
+    private String awaitReadiness(LedgerClient client, int status, MemberProcess node) throws Exception {
         long deadlineMs = System.currentTimeMillis() + STATE_WAIT_MS;
         LedgerClient.Answer last = client.get("/health/ready");
         while (last.status() != status) {
-            assertThat("ms waited for readiness " + status + " (last: " + last.body() + ")",
-                    System.currentTimeMillis() < deadlineMs, org.hamcrest.Matchers.is(true));
+            if (loadFailure.get() != null || System.currentTimeMillis() >= deadlineMs) {
+                throw new AssertionError("readiness " + status + " not seen (last: " + last.body() + ", "
+                        + unavailableCount.get() + " writes refused); node's log:\n" + node.tail()
+                        + "\nnode's threads:\n" + node.threadDump(), loadFailure.get());
+            }
             Thread.sleep(50);
             last = client.get("/health/ready");
         }

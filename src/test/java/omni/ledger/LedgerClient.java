@@ -31,7 +31,7 @@ final class LedgerClient {
     private static final Pattern COUNTS = Pattern.compile("\\{\"accepted\":(\\d+),\"rejected\":(\\d+)");
     private static final Pattern RESULT = Pattern.compile("\"result\":\"([a-z_]+)\"(?:,\"position\":(\\d+))?");
 
-    volatile String baseUrl;
+    final String baseUrl;
     final String token;
     final long accountBase;
     final int accountCount;

@@ -307,22 +307,22 @@ final class MemoryStore implements Store {
     @Override
     public void scan(long fromPosition, long toPosition, TransferBatch scratch, ScanConsumer consumer)
             throws StoreException {
-        lock.lock();
-        try {
-            reachable("scan");
-            scratch.clear();
-            for (long p = fromPosition; p <= toPosition && p < rows.size(); p++) {
-                if (scratch.count == TransferBatch.ITEM_COUNT_MAX) {
-                    consumer.accept(scratch);
-                    scratch.clear();
+        // Locked while a chunk is filled, not while the consumer has it: scans may run on several threads at once.
+        for (long p = fromPosition; p <= toPosition; ) {
+            lock.lock();
+            try {
+                reachable("scan");
+                scratch.clear();
+                for (; p <= toPosition && p < rows.size() && scratch.count < TransferBatch.ITEM_COUNT_MAX; p++) {
+                    fill(p, scratch);
                 }
-                fill(p, scratch);
+                if (scratch.count == 0) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
             }
-            if (scratch.count > 0) {
-                consumer.accept(scratch);
-            }
-        } finally {
-            lock.unlock();
+            consumer.accept(scratch);
         }
     }
 

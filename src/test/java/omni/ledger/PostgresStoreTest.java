@@ -106,7 +106,7 @@ class PostgresStoreTest extends StoreContractTest {
         }
         assertEquals(0, failures.get());
         try (java.sql.Connection c = stores[0].connection("test")) {
-            assertEquals(4, count(c, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(5, count(c, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(c, "SELECT COUNT(*) FROM transfers"));
         }
         for (JdbcStore store : stores) {

@@ -22,6 +22,8 @@ final class PrivatePostgres implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    /** Server options beyond port, socket directory, address and connection count (TLS); "" for none. */
+    private String extraOptions = "";
 
     private PrivatePostgres(Path dir, int port) {
         this.dir = dir;
@@ -30,12 +32,32 @@ final class PrivatePostgres implements AutoCloseable {
 
     /** A new cluster on a free port, started, with trust authentication for user {@code postgres}. */
     static PrivatePostgres start() throws IOException, InterruptedException {
+        PrivatePostgres pg = initialized();
+        pg.startServer();
+        return pg;
+    }
+
+    /**
+     * The same with {@code ssl=on} and {@code server}'s certificate chain and key (copied into the cluster's
+     * directory, owned by postgres, the key mode 0600 as PostgreSQL demands); clients may still connect without TLS.
+     */
+    static PrivatePostgres startWithTls(Path chain, Path key) throws IOException, InterruptedException {
+        PrivatePostgres pg = initialized();
+        Path cert = Files.copy(chain, pg.dir.resolve("server.pem"));
+        Path serverKey = Files.copy(key, pg.dir.resolve("server.key"));
+        run("chown", "postgres:postgres", cert.toString(), serverKey.toString());
+        run("chmod", "600", serverKey.toString());
+        pg.extraOptions = " -c ssl=on -c ssl_cert_file=" + cert + " -c ssl_key_file=" + serverKey;
+        pg.startServer();
+        return pg;
+    }
+
+    private static PrivatePostgres initialized() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("omni-pg-");
         run("chown", "postgres:postgres", dir.toString());
         PrivatePostgres pg = new PrivatePostgres(dir, freePort());
         pg.asPostgres(bin("initdb"), "-D", pg.data().toString(), "-A", "trust", "-U", "postgres",
                 "--no-instructions", "-E", "UTF8");
-        pg.startServer();
         return pg;
     }
 
@@ -51,7 +73,8 @@ final class PrivatePostgres implements AutoCloseable {
     void startServer() throws IOException, InterruptedException {
         asPostgres(bin("pg_ctl"), "-D", data().toString(), "-l", dir.resolve("server.log").toString(), "-w",
                 "-t", Long.toString(COMMAND_WAIT_S), "-o",
-                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c max_connections=40", "start");
+                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c max_connections=40" + extraOptions,
+                "start");
     }
 
     /** {@code pg_ctl stop -m immediate}: the server dies as on a power cut and recovers from WAL at its start. */

@@ -148,8 +148,8 @@ abstract class StoreContractTest {
         for (int k = 0; k < 2; k++) {
             try (JdbcStore store = opened(false); Connection c = store.connection("test")) {
                 assertEquals(20, store.lastPosition());
-                assertEquals(4, Migrations.currentVersion(c));
-                assertEquals(4, count(c, "SELECT COUNT(*) FROM schema_version"));
+                assertEquals(5, Migrations.currentVersion(c));
+                assertEquals(5, count(c, "SELECT COUNT(*) FROM schema_version"));
                 assertEquals(1, count(c, "SELECT COUNT(*) FROM transfers WHERE position = 0"));
             }
         }

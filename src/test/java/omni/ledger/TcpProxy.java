@@ -3,27 +3,41 @@ package omni.ledger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A TCP forwarder for outage tests: {@link #cut()} drops every connection and refuses new ones until {@link #restore()}. */
-final class TcpProxy implements AutoCloseable {
+/**
+ * A TCP forwarder for outage tests: {@link #cut()} drops every connection and refuses new ones until
+ * {@link #restore()}. It listens on a free port of 127.0.0.1 for a port of 127.0.0.1, or on a given address (the
+ * root side of a network namespace's link) for a given host and port.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final InetAddress listenAddress;
+    private final String targetHost;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
     private final int port;
 
     TcpProxy(int targetPort) throws IOException {
+        this(InetAddress.getLoopbackAddress(), "127.0.0.1", targetPort);
+    }
+
+    /** Listens on a free port of {@code listenAddress} and forwards every connection to the target. */
+    public TcpProxy(InetAddress listenAddress, String targetHost, int targetPort) throws IOException {
+        this.listenAddress = listenAddress;
+        this.targetHost = targetHost;
         this.targetPort = targetPort;
-        ServerSocket s = new ServerSocket(0);
+        ServerSocket s = new ServerSocket(0, 0, listenAddress);
         this.port = s.getLocalPort();
         listen(s);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -33,7 +47,7 @@ final class TcpProxy implements AutoCloseable {
             while (!s.isClosed()) {
                 try {
                     Socket client = s.accept();
-                    Socket target = new Socket("127.0.0.1", targetPort);
+                    Socket target = new Socket(targetHost, targetPort);
                     sockets.add(client);
                     sockets.add(target);
                     pipe(client, target);
@@ -72,7 +86,7 @@ final class TcpProxy implements AutoCloseable {
     void restore() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress("127.0.0.1", port));
+        s.bind(new InetSocketAddress(listenAddress, port));
         listen(s);
     }
 

@@ -7,28 +7,28 @@ import java.sql.Statement;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Private PostgreSQL databases on the shared test server (127.0.0.1:5432, trust auth), dropped after use. */
-final class TestDatabases {
-    static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-    static final String USER = "postgres";
+public final class TestDatabases {
+    public static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
+    public static final String USER = "postgres";
 
     private TestDatabases() {
     }
 
-    static String create(String purpose) throws SQLException {
+    public static String create(String purpose) throws SQLException {
         String name = "omni_t_" + purpose + "_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         admin("CREATE DATABASE " + name);
         return name;
     }
 
-    static void drop(String name) throws SQLException {
+    public static void drop(String name) throws SQLException {
         admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     }
 
-    static String url(String name) {
+    public static String url(String name) {
         return SERVER + name;
     }
 
-    static Connection connect(String name) throws SQLException {
+    public static Connection connect(String name) throws SQLException {
         return DriverManager.getConnection(url(name), USER, "");
     }
 

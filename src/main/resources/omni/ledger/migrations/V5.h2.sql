@@ -1,0 +1,2 @@
+-- OMNI ledger schema, version 5 (embedded H2): nothing. Version 5 holds the cluster's ownership tables, and the
+-- embedded store is never shared by cluster members (docs/cluster.md), so it has none.
