@@ -2,10 +2,7 @@ package omni.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +19,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.HdrHistogram.Histogram;
@@ -50,10 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
     private static final long ACCOUNT_BASE_MIN = 1L << 40;
     /** A 503 is retried after its Retry-After; a run that sees this many in a row stops. */
     private static final int UNAVAILABLE_RETRY_MAX = 120;
-    /** A 429 is waited out this many times in a row before the call fails. */
-    private static final int RATE_LIMITED_RETRY_MAX = 60;
     /** A member that does not accept a connection within this long is taken for down: the next one is tried. */
     private static final int CONNECT_TIMEOUT_S = 2;
+    /** A request (a batch committed, an account read) not answered within this long has failed. */
+    private static final int REQUEST_TIMEOUT_S = 120;
     /** Upper bound of the latency histogram: a batch slower than a minute is a failure anyway. */
     private static final long LATENCY_US_MAX = 60_000_000L;
     /** Recovery of a large existing ledger can take a while; a node not ready after this has failed. */
@@ -101,11 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
-    private HttpClient http;
+    private BenchHttp http;
     /** The API base of every node loaded ({@code .../api/v1}); the first answers the set-up and the check. */
     private List<String> baseUrls;
     private String baseUrl;
-    private String authorization;
 
     @Override
     public Integer call() throws Exception {
@@ -119,30 +118,32 @@ public final class BenchCommand implements Callable<Integer> {
             err.println("bench: --ca is for an https:// --url");
             return 2;
         }
-        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(CONNECT_TIMEOUT_S));
+        SSLContext trust = null;
         if (caFile != null) {
             try {
-                client.sslContext(Pem.trustContext("--ca", caFile));
+                trust = Pem.trustContext("--ca", caFile);
             } catch (IOException e) {
                 err.println("bench: " + e.getMessage());
                 return 2;
             }
         }
-        http = client.build();
         long runSeed = seed != null ? seed : System.nanoTime();
         BenchNode node = urls == null ? BenchNode.start(dataDir, dbUrl) : null;
         try {
             baseUrls = (node != null ? List.of(node.url()) : urls).stream()
                     .map(u -> u.strip().replaceAll("/+$", "") + "/api/v1").toList();
             baseUrl = baseUrls.get(0);
-            authorization = "Bearer " + (node != null ? node.adminToken() : adminToken());
+            http = new BenchHttp("Bearer " + (node != null ? node.adminToken() : adminToken()),
+                    Duration.ofSeconds(CONNECT_TIMEOUT_S), Duration.ofSeconds(REQUEST_TIMEOUT_S), trust);
             for (String base : baseUrls) {
                 try {
                     awaitReady(base.substring(0, base.length() - "/api/v1".length()));
                 } catch (SSLException e) {
                     err.println("bench: TLS with " + base + " failed (" + e.getMessage() + ")"
                             + (caFile == null ? "; for a self-signed node certificate pass it with --ca FILE" : ""));
+                    return 1;
+                } catch (IOException e) {
+                    err.println("bench: " + base + " does not answer: " + e);
                     return 1;
                 }
             }
@@ -178,10 +179,8 @@ public final class BenchCommand implements Callable<Integer> {
     private String firstReady() throws InterruptedException {
         for (String base : baseUrls) {
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(
-                        base.substring(0, base.length() - "/api/v1".length()) + "/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
+                if (http.get(base.substring(0, base.length() - "/api/v1".length()) + "/health/ready", false)
+                        .status() == 200) {
                     return base;
                 }
             } catch (IOException e) {
@@ -193,15 +192,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Waits for /health/ready: a node replaying a large ledger answers 503 until it is done. */
     private void awaitReady(String nodeUrl) throws IOException, InterruptedException {
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(nodeUrl + "/health/ready")).build();
         long deadlineMs = System.currentTimeMillis() + READY_WAIT_MS;
         while (true) {
-            HttpResponse<String> response = http.send(ready, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
+            BenchHttp.Answer ready = http.get(nodeUrl + "/health/ready", false);
+            if (ready.status() == 200) {
                 return;
             }
             if (System.currentTimeMillis() > deadlineMs) {
-                throw new IllegalStateException("node not ready after " + READY_WAIT_MS + " ms: " + response.body());
+                throw new IllegalStateException("node not ready after " + READY_WAIT_MS + " ms: " + ready.text());
             }
             Thread.sleep(100);
         }
@@ -237,10 +235,11 @@ public final class BenchCommand implements Callable<Integer> {
                 body.transfer(0, receiver, MINT_AMOUNT, issuerSeq, timestamp, parent, 0, null, 0);
                 parent = id.clone();
             }
-            String answer = post(body.finish(), body.size);
+            byte[] answer = post(body.finish(), body.size);
             long[] counts = counts(answer);
             if (counts[0] != to - from) {
-                throw new IllegalStateException("mint batch " + from + ".." + to + " not accepted: " + shorten(answer));
+                throw new IllegalStateException("mint batch " + from + ".." + to + " not accepted: "
+                        + shorten(answer));
             }
         }
         out.printf(Locale.ROOT, "bench: minted %d to each of %d accounts%n", MINT_AMOUNT, accountCount);
@@ -410,7 +409,7 @@ public final class BenchCommand implements Callable<Integer> {
                 int count = (int) Math.min(batchSize, before);
                 buildBatch(count);
                 long startNs = scheduledStartNs(batchIndex);
-                String answer = postRetrying(body.buffer, body.size);
+                byte[] answer = postRetrying(body.buffer, body.size);
                 latencyUs.recordValue(Math.min(LATENCY_US_MAX, (System.nanoTime() - startNs) / 1_000));
                 long[] counts = counts(answer);
                 load.accepted.addAndGet(counts[0]);
@@ -488,16 +487,12 @@ public final class BenchCommand implements Callable<Integer> {
          * there are several; a member that cannot be reached (down, or its answer lost) gets the same batch sent to
          * the next one, where it answers accepted or, for what did commit, exists.
          */
-        private String postRetrying(byte[] body, int size) throws IOException, InterruptedException {
+        private byte[] postRetrying(byte[] body, int size) throws IOException, InterruptedException {
             for (int attempt = 0; ; attempt++) {
                 String base = baseUrls.get(member);
-                HttpResponse<String> response;
+                BenchHttp.Answer answer;
                 try {
-                    response = send(HttpRequest.newBuilder(URI.create(base + "/transactions"))
-                            .header("Authorization", authorization).timeout(Duration.ofSeconds(120))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    answer = http.post(base + "/transactions", body, size);
                 } catch (IOException e) {
                     if (baseUrls.size() == 1 || attempt == UNAVAILABLE_RETRY_MAX) {
                         throw e;
@@ -507,73 +502,49 @@ public final class BenchCommand implements Callable<Integer> {
                     Thread.sleep(100);
                     continue;
                 }
-                if (response.statusCode() == 200) {
-                    return response.body();
+                if (answer.status() == 200) {
+                    return answer.body();
                 }
-                if (response.statusCode() != 503 || attempt == UNAVAILABLE_RETRY_MAX) {
+                if (answer.status() != 503 || attempt == UNAVAILABLE_RETRY_MAX) {
                     throw new IllegalStateException("POST /transactions to " + base + " answered "
-                            + response.statusCode() + ": " + shorten(response.body()));
+                            + answer.status() + ": " + shorten(answer.text()));
                 }
                 load.unavailable.incrementAndGet();
                 member = (member + 1) % baseUrls.size();
-                long retryAfterS = response.headers().firstValueAsLong("Retry-After").orElse(1);
-                Thread.sleep(baseUrls.size() > 1 ? 100 : Math.min(1_000, retryAfterS * 1_000));
+                Thread.sleep(baseUrls.size() > 1 ? 100 : Math.min(1_000, answer.retryAfterS() * 1_000));
             }
         }
     }
 
-    /**
-     * One API call; a 429 (the node's per-token rate, docs/operations.md) is waited out for its Retry-After and sent
-     * again, so the bench measures the ledger, not the rate limit (the check alone reads every account).
-     */
-    private HttpResponse<String> send(HttpRequest request, HttpResponse.BodyHandler<String> handler)
-            throws IOException, InterruptedException {
-        for (int attempt = 0; ; attempt++) {
-            HttpResponse<String> response = http.send(request, handler);
-            if (response.statusCode() != 429 || attempt == RATE_LIMITED_RETRY_MAX) {
-                return response;
-            }
-            Thread.sleep(1_000 * response.headers().firstValueAsLong("Retry-After").orElse(1));
+    private byte[] post(byte[] body, int size) throws IOException, InterruptedException {
+        BenchHttp.Answer answer = http.post(baseUrl + "/transactions", body, size);
+        if (answer.status() != 200) {
+            throw new IllegalStateException("POST /transactions answered " + answer.status() + ": "
+                    + shorten(answer.text()));
         }
-    }
-
-    private String post(byte[] body, int size) throws IOException, InterruptedException {
-        HttpResponse<String> response = send(request("/transactions")
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, size)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("POST /transactions answered " + response.statusCode() + ": "
-                    + shorten(response.body()));
-        }
-        return response.body();
+        return answer.body();
     }
 
     private String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": "
-                    + shorten(response.body()));
+        BenchHttp.Answer answer = http.get(baseUrl + path, true);
+        if (answer.status() != 200) {
+            throw new IllegalStateException("GET " + path + " answered " + answer.status() + ": "
+                    + shorten(answer.text()));
         }
-        return response.body();
-    }
-
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization", authorization)
-                .timeout(Duration.ofSeconds(120));
+        return answer.text();
     }
 
     /** {balance, seq, transactions} of an account; zeros when it has none yet (404). */
     private long[] account(long id) throws IOException, InterruptedException {
-        HttpResponse<String> response = send(request("/accounts/" + id).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 404) {
+        BenchHttp.Answer answer = http.get(baseUrl + "/accounts/" + id, true);
+        if (answer.status() == 404) {
             return new long[3];
         }
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET /accounts/" + id + " answered " + response.statusCode() + ": "
-                    + shorten(response.body()));
+        if (answer.status() != 200) {
+            throw new IllegalStateException("GET /accounts/" + id + " answered " + answer.status() + ": "
+                    + shorten(answer.text()));
         }
-        JsonNode account = parse(response.body());
+        JsonNode account = parse(answer.text());
         return new long[] {field(account, "balance"), field(account, "seq"), field(account, "transactions")};
     }
 
@@ -585,12 +556,35 @@ public final class BenchCommand implements Callable<Integer> {
         return value.longValue();
     }
 
-    private static long[] counts(String answer) {
-        JsonNode json = parse(answer);
-        if (!json.path("accepted").isIntegralNumber() || !json.path("rejected").isIntegralNumber()) {
+    /**
+     * {accepted, rejected} of a transactions answer, read with a streaming parser that stops once it has both: they
+     * come before the per-item results, so the results (some 100 bytes an item) are neither decoded nor kept.
+     */
+    static long[] counts(byte[] answer) {
+        long accepted = -1;
+        long rejected = -1;
+        try (JsonParser parser = JSON.getFactory().createParser(answer)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException("not a transactions answer: " + shorten(answer));
+            }
+            while ((accepted < 0 || rejected < 0) && parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_NUMBER_INT && name.equals("accepted")) {
+                    accepted = parser.getLongValue();
+                } else if (value == JsonToken.VALUE_NUMBER_INT && name.equals("rejected")) {
+                    rejected = parser.getLongValue();
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("not JSON: " + shorten(answer), e);
+        }
+        if (accepted < 0 || rejected < 0) {
             throw new IllegalStateException("not a transactions answer: " + shorten(answer));
         }
-        return new long[] {json.get("accepted").longValue(), json.get("rejected").longValue()};
+        return new long[] {accepted, rejected};
     }
 
     private static JsonNode parse(String json) {
@@ -618,12 +612,12 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private double[] commitMetrics() throws IOException, InterruptedException {
         String nodeUrl = baseUrl.substring(0, baseUrl.length() - "/api/v1".length());
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/metrics"))
-                .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
-        Matcher commits = METRIC_COUNT.matcher(response.body());
-        Matcher transfers = METRIC_SIZE_SUM.matcher(response.body());
-        Matcher seconds = METRIC_SECONDS_SUM.matcher(response.body());
-        if (response.statusCode() != 200 || !commits.find() || !transfers.find() || !seconds.find()) {
+        BenchHttp.Answer answer = http.get(nodeUrl + "/metrics", true);
+        String text = answer.text();
+        Matcher commits = METRIC_COUNT.matcher(text);
+        Matcher transfers = METRIC_SIZE_SUM.matcher(text);
+        Matcher seconds = METRIC_SECONDS_SUM.matcher(text);
+        if (answer.status() != 200 || !commits.find() || !transfers.find() || !seconds.find()) {
             return null;
         }
         return new double[] {Double.parseDouble(commits.group(1)), Double.parseDouble(transfers.group(1)),
@@ -678,6 +672,10 @@ public final class BenchCommand implements Callable<Integer> {
                 balanceSum + issuerDelta, transferCountSum, expectedTransfers, seqMismatchCount,
                 load.accepted.get(), transferCount);
         return ok;
+    }
+
+    private static String shorten(byte[] text) {
+        return shorten(new String(text, StandardCharsets.UTF_8));
     }
 
     private static String shorten(String text) {

@@ -3,7 +3,9 @@ package omni.cli;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -66,8 +68,43 @@ class BenchCommandTest {
                 elapsedMs, greaterThanOrEqualTo(450L));
     }
 
+    /** The counts are read wherever they stand among the answer's fields; an answer without both is an error. */
+    @Test
+    void readsTheCountsOfAnAnswerWithoutItsResults() {
+        assertArrayEquals(new long[] {2, 1}, BenchCommand.counts(bytes(
+                "{\"accepted\":2,\"rejected\":1,\"results\":[{\"index\":0,\"result\":\"accepted\"}]}")));
+        assertArrayEquals(new long[] {0, 3}, BenchCommand.counts(bytes(
+                "{\"results\":[{\"index\":0,\"detail\":{\"accepted\":9}}],\"rejected\":3,\"accepted\":0}")));
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> BenchCommand.counts(bytes("{\"accepted\":2,\"results\":[]}")));
+        assertThat(missing.getMessage(), containsString("not a transactions answer"));
+        assertThrows(IllegalStateException.class, () -> BenchCommand.counts(bytes("{\"accepted\":2,")));
+        assertThrows(IllegalStateException.class, () -> BenchCommand.counts(bytes("[1,2]")));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
     void rejectsABatchSizeAboveTheRequestLimit() {
         assertEquals(2, new CommandLine(new BenchCommand()).execute("--batch-size", "10001", "--url", "http://127.0.0.1:1"));
+    }
+
+    /** A node that cannot be reached is one line naming it and exit 1, not a stack trace. */
+    @Test
+    void namesANodeThatDoesNotAnswer() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        int exit;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            exit = new CommandLine(new BenchCommand()).execute("--url", "http://127.0.0.1:1", "--token", "t");
+        } finally {
+            System.setErr(stderr);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(1, exit, text);
+        assertThat(text, containsString("bench: http://127.0.0.1:1/api/v1 does not answer: java.net.ConnectException"));
     }
 }
