@@ -251,35 +251,33 @@ final class ClusterTables {
     }
 
     List<SharedStore.PartitionOwner> partitionOwners() throws StoreException {
-        String what = "read the partition owners";
-        List<SharedStore.PartitionOwner> owners = new ArrayList<>();
-        try (Connection c = store.connection(what);
-             PreparedStatement p = c.prepareStatement("SELECT o.partition, o.member, o.epoch, m.api_url"
-                     + " FROM partition_owners o LEFT JOIN cluster_members m ON m.id = o.member ORDER BY o.partition");
-             ResultSet rs = p.executeQuery()) {
-            while (rs.next()) {
-                owners.add(new SharedStore.PartitionOwner(rs.getInt(1), rs.getString(2), rs.getLong(3),
-                        rs.getString(4)));
-            }
-            return owners;
-        } catch (SQLException e) {
-            throw store.failure(what, e);
-        }
+        return query("read the partition owners", "SELECT o.partition, o.member, o.epoch, m.api_url"
+                        + " FROM partition_owners o LEFT JOIN cluster_members m ON m.id = o.member ORDER BY o.partition",
+                rs -> new SharedStore.PartitionOwner(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
     }
 
     List<SharedStore.MemberLease> members() throws StoreException {
-        String what = "read the cluster members";
-        List<SharedStore.MemberLease> members = new ArrayList<>();
+        return query("read the cluster members", "SELECT id, api_url,"
+                        + " (extract(epoch FROM now() - renewed_at) * 1000)::bigint, lease_expires_at <= now()"
+                        + " FROM cluster_members ORDER BY joined_at, id",
+                rs -> new SharedStore.MemberLease(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getBoolean(4)));
+    }
+
+    @FunctionalInterface
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of {@code sql}, each read by {@code row}, on a connection of its own. */
+    private <T> List<T> query(String what, String sql, RowReader<T> row) throws StoreException {
+        List<T> rows = new ArrayList<>();
         try (Connection c = store.connection(what);
-             PreparedStatement p = c.prepareStatement("SELECT id, api_url,"
-                     + " (extract(epoch FROM now() - renewed_at) * 1000)::bigint, lease_expires_at <= now()"
-                     + " FROM cluster_members ORDER BY joined_at, id");
+             PreparedStatement p = c.prepareStatement(sql);
              ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
-                members.add(new SharedStore.MemberLease(rs.getString(1), rs.getString(2), rs.getLong(3),
-                        rs.getBoolean(4)));
+                rows.add(row.read(rs));
             }
-            return members;
+            return rows;
         } catch (SQLException e) {
             throw store.failure(what, e);
         }
