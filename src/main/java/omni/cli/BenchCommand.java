@@ -517,21 +517,19 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private byte[] post(byte[] body, int size) throws IOException, InterruptedException {
-        BenchHttp.Answer answer = http.post(baseUrl + "/transactions", body, size);
-        if (answer.status() != 200) {
-            throw new IllegalStateException("POST /transactions answered " + answer.status() + ": "
-                    + shorten(answer.text()));
-        }
-        return answer.body();
+        return ok("POST /transactions", http.post(baseUrl + "/transactions", body, size)).body();
     }
 
     private String get(String path) throws IOException, InterruptedException {
-        BenchHttp.Answer answer = http.get(baseUrl + path, true);
+        return ok("GET " + path, http.get(baseUrl + path, true)).text();
+    }
+
+    /** The answer to {@code call} when it is a 200; anything else fails the run, naming the call. */
+    private static BenchHttp.Answer ok(String call, BenchHttp.Answer answer) {
         if (answer.status() != 200) {
-            throw new IllegalStateException("GET " + path + " answered " + answer.status() + ": "
-                    + shorten(answer.text()));
+            throw new IllegalStateException(call + " answered " + answer.status() + ": " + shorten(answer.text()));
         }
-        return answer.text();
+        return answer;
     }
 
     /** {balance, seq, transactions} of an account; zeros when it has none yet (404). */
@@ -540,11 +538,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (answer.status() == 404) {
             return new long[3];
         }
-        if (answer.status() != 200) {
-            throw new IllegalStateException("GET /accounts/" + id + " answered " + answer.status() + ": "
-                    + shorten(answer.text()));
-        }
-        JsonNode account = parse(answer.text());
+        JsonNode account = parse(ok("GET /accounts/" + id, answer).text());
         return new long[] {field(account, "balance"), field(account, "seq"), field(account, "transactions")};
     }
 
@@ -564,10 +558,8 @@ public final class BenchCommand implements Callable<Integer> {
         long accepted = -1;
         long rejected = -1;
         try (JsonParser parser = JSON.getFactory().createParser(answer)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalStateException("not a transactions answer: " + shorten(answer));
-            }
-            while ((accepted < 0 || rejected < 0) && parser.nextToken() == JsonToken.FIELD_NAME) {
+            boolean object = parser.nextToken() == JsonToken.START_OBJECT;
+            while (object && (accepted < 0 || rejected < 0) && parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if (value == JsonToken.VALUE_NUMBER_INT && name.equals("accepted")) {
